@@ -1,0 +1,79 @@
+/**
+ * `npm start`. No environment: the embedded default (every service in one process, a real
+ * PostgreSQL under DATA_DIR, the gateway on PORT, a platform key created once). With
+ * TRANSPORTER / DATABASE_URL / SERVICES: one node of a cluster. See README "Configuration".
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { readEnv } from "./moleculer.config";
+import { startEmbeddedPg, type EmbeddedPg } from "./lib/embedded-pg";
+import { createNode } from "./lib/node";
+
+async function main(): Promise<void> {
+	const startedAt = Date.now();
+	let env = readEnv();
+	let embedded: EmbeddedPg | null = null;
+	let printKey: string | null = null;
+
+	if (!env.databaseUrl) {
+		fs.mkdirSync(env.dataDir, { recursive: true });
+		console.log(`Starting the embedded PostgreSQL in ${env.dataDir} ...`);
+		embedded = await startEmbeddedPg({ dir: env.dataDir });
+		process.env.DATABASE_URL = embedded.url;
+		if (!env.platformApiKey) {
+			const keyFile = path.join(env.dataDir, "platform-key");
+			if (!fs.existsSync(keyFile)) {
+				fs.writeFileSync(keyFile, `chp_${crypto.randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+			}
+			process.env.PLATFORM_API_KEY = fs.readFileSync(keyFile, "utf8").trim();
+			printKey = process.env.PLATFORM_API_KEY;
+		}
+		env = readEnv();
+	}
+
+	const broker = createNode({ env });
+	let stopping = false;
+	const shutdown = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		broker.logger.info(`${signal}: stopping...`);
+		try {
+			await broker.stop();
+		} finally {
+			if (embedded) await embedded.stop().catch(() => undefined);
+			process.exit(0);
+		}
+	};
+	process.on("SIGINT", () => void shutdown("SIGINT"));
+	process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+	try {
+		await broker.start();
+	} catch (err) {
+		broker.logger.fatal("Could not start:", err);
+		await broker.stop().catch(() => undefined);
+		if (embedded) await embedded.stop().catch(() => undefined);
+		process.exit(1);
+	}
+
+	if (env.services.includes("api")) {
+		(broker.getLocalService("api") as any).refreshAliases();
+		const base = `http://localhost:${env.port}`;
+		const lines = [
+			"",
+			`Clubhouse is ready on ${base} (${((Date.now() - startedAt) / 1000).toFixed(1)} s)  docs: ${base}/api/docs`,
+		];
+		if (printKey) {
+			lines.push(
+				`Platform key (kept in ${path.join(env.dataDir, "platform-key")}): ${printKey}`,
+				"Create a club:",
+				`  curl -s -X POST ${base}/api/v1/clubs -H 'Authorization: Bearer ${printKey}' -H 'Content-Type: application/json' \\`,
+				`    -d '{"name":"My Padel Club","country":"ES","currency":"EUR","timezone":"Europe/Madrid"}'`,
+			);
+		}
+		console.log(lines.join("\n") + "\n");
+	}
+}
+
+void main();

@@ -1,0 +1,107 @@
+/**
+ * The one place where the environment becomes configuration.
+ * Every variable is listed in README.md ("Configuration"); nothing else reads process.env.
+ */
+import os from "node:os";
+import path from "node:path";
+import type { BrokerOptions } from "moleculer";
+
+export const SERVICE_NAMES = ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface Env {
+	/** Moleculer transporter URL (e.g. nats://localhost:4222). Unset: one process, no transporter. */
+	transporter: string | null;
+	/** Postgres URL. Unset (and not embedded): the embedded PostgreSQL under DATA_DIR is started. */
+	databaseUrl: string | null;
+	/** Which services this node runs. */
+	services: ServiceName[];
+	port: number;
+	host: string;
+	nodeId: string;
+	namespace: string;
+	logLevel: string;
+	dataDir: string;
+	/** Key that may create clubs and register verified profiles. Embedded default: generated once. */
+	platformApiKey: string | null;
+	/** Max pooled connections per service. */
+	dbPoolMax: number;
+	/** Largest accepted CSV upload, bytes. */
+	importMaxBytes: number;
+	/** Rows per import chunk (one reliable message each). */
+	importChunkRows: number;
+	/** Seconds the gateway caches a resolved API key (revocations are also pushed by event). */
+	keyCacheMs: number;
+	/** Per-key request budget per minute (0 = unlimited). */
+	rateLimitPerMinute: number;
+}
+
+/** A misconfigured node must not start. */
+export class ConfigError extends Error {
+	constructor(message: string) {
+		super(`Configuration: ${message}`);
+		this.name = "ConfigError";
+	}
+}
+
+function list(value: string | undefined): string[] {
+	return (value ?? "").split(",").map(s => s.trim()).filter(Boolean);
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+	if (value == null || value === "") return fallback;
+	const n = Number(value);
+	if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
+	return n;
+}
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+	const services = list(source.SERVICES);
+	for (const s of services) {
+		if (!(SERVICE_NAMES as readonly string[]).includes(s)) {
+			throw new ConfigError(`SERVICES names an unknown service "${s}" (known: ${SERVICE_NAMES.join(", ")})`);
+		}
+	}
+	return {
+		transporter: source.TRANSPORTER || null,
+		databaseUrl: source.DATABASE_URL || null,
+		services: services.length ? (services as ServiceName[]) : [...SERVICE_NAMES],
+		port: int(source.PORT, 3000, "PORT"),
+		host: source.HOST || "0.0.0.0",
+		nodeId: source.NODE_ID || `${os.hostname()}-${process.pid}`,
+		namespace: source.NAMESPACE || "",
+		logLevel: source.LOG_LEVEL || "info",
+		dataDir: path.resolve(source.DATA_DIR || "./data"),
+		platformApiKey: source.PLATFORM_API_KEY || null,
+		dbPoolMax: int(source.DB_POOL_MAX, 10, "DB_POOL_MAX"),
+		importMaxBytes: int(source.IMPORT_MAX_BYTES, 200 * 1024 * 1024, "IMPORT_MAX_BYTES"),
+		importChunkRows: int(source.IMPORT_CHUNK_ROWS, 2000, "IMPORT_CHUNK_ROWS"),
+		keyCacheMs: int(source.KEY_CACHE_MS, 1000, "KEY_CACHE_MS"),
+		rateLimitPerMinute: int(source.RATE_LIMIT_PER_MINUTE, 0, "RATE_LIMIT_PER_MINUTE"),
+	};
+}
+
+/** Broker options for a node. The serializer and chunk size keep streamed CSV under NATS's 1 MB payload. */
+export function brokerOptions(env: Env, overrides: Partial<BrokerOptions> = {}): BrokerOptions {
+	return {
+		nodeID: env.nodeId,
+		namespace: env.namespace,
+		transporter: (env.transporter ?? undefined) as BrokerOptions["transporter"],
+		serializer: "Notepack",
+		logger: { type: "Console", options: { formatter: "short", colors: process.stdout.isTTY } },
+		logLevel: env.logLevel as BrokerOptions["logLevel"],
+		requestTimeout: 30_000,
+		retryPolicy: { enabled: false },
+		transit: { maxChunkSize: 64 * 1024, disableReconnect: false },
+		registry: { strategy: "RoundRobin", preferLocal: true },
+		tracking: { enabled: true, shutdownTimeout: 10_000 },
+		metrics: { enabled: true, reporter: [] },
+		validator: true,
+		errorHandler(err: any) {
+			throw err;
+		},
+		...overrides,
+	};
+}
+
+export default brokerOptions(readEnv());

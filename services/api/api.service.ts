@@ -1,0 +1,295 @@
+/**
+ * The gateway: REST under /api/v1 as aliases of actions (each action declares its own
+ * `rest`, `auth` role and `openapi` notes), API-key auth resolved through `clubs`, the
+ * tenant put in ctx.meta.clubId from the key only, errors mapped in one place, and the
+ * unauthenticated ops routes (/health, /ready, /metrics, /api/openapi.json, /api/docs).
+ */
+import crypto from "node:crypto";
+import { defineService } from "../../lib/service";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import ApiGateway from "moleculer-web";
+import { MetricReporters, type Context } from "moleculer";
+import pg from "pg";
+import { readEnv } from "../../moleculer.config";
+import { BadRequestError, ForbiddenError, UnauthorizedError } from "../../lib/errors";
+import { buildOpenApi, type RestAction } from "../../lib/openapi";
+import { toHttpError } from "./http-errors";
+import { renderDocsPage } from "./docs-page";
+
+export const API_BASE = "/api/v1";
+const ROLE_RANK: Record<string, number> = { viewer: 1, staff: 2, admin: 3 };
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
+export interface KeyIdentity {
+	keyId: string;
+	clubId: string;
+	role: "admin" | "staff" | "viewer";
+}
+
+type Req = IncomingMessage & { $action?: any; $ctx?: Context<any, any>; $alias?: any; $startedAt?: bigint; $keyId?: string; $route?: any };
+
+export function sha256(text: string): string {
+	return crypto.createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** Serves moleculer's metrics as Prometheus text from the gateway's port (no extra listener). */
+class InlinePrometheus extends (MetricReporters as any).Prometheus {
+	init(registry: any) {
+		(Object.getPrototypeOf((MetricReporters as any).Prometheus.prototype) as any).init.call(this, registry);
+		this.defaultLabels = { namespace: registry.broker.namespace, nodeID: registry.broker.nodeID };
+	}
+	stop() {
+		return Promise.resolve();
+	}
+}
+
+function bearer(req: IncomingMessage): string | null {
+	const h = req.headers.authorization;
+	if (!h) return null;
+	const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(h);
+	return m ? m[1] : "";
+}
+
+const ApiService = defineService({
+	name: "api",
+	mixins: [ApiGateway],
+	settings: {
+		tenant: false,
+		port: readEnv().port,
+		ip: readEnv().host,
+		logRequest: null,
+		logResponse: null,
+		log4XXResponses: false,
+		logRouteRegistration: "debug",
+		optimizeOrder: true,
+		routes: [
+			{
+				path: API_BASE,
+				autoAliases: true,
+				mappingPolicy: "restrict",
+				authorization: true,
+				mergeParams: true,
+				bodyParsers: { json: { limit: "1mb", strict: true }, urlencoded: false },
+				callOptions: { timeout: 30_000 },
+				async onBeforeCall(this: any, ctx: Context<any, any>, _route: any, req: Req) {
+					req.$startedAt = process.hrtime.bigint();
+					const isStream = req.$alias?.type === "stream";
+					if (BODY_METHODS.has(req.method ?? "") && !isStream && hasBody(req)) {
+						const ct = String(req.headers["content-type"] ?? "");
+						if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(ct)) {
+							throw Object.assign(new BadRequestError("Send the body as application/json", "UNSUPPORTED_MEDIA_TYPE"), { code: 415 });
+						}
+					}
+				},
+				async onAfterCall(this: any, _ctx: Context, _route: any, req: Req, res: ServerResponse, data: unknown) {
+					res.on("finish", () => this.logRequest(req, res.statusCode));
+					return data;
+				},
+				onError(this: any, req: Req, res: ServerResponse, err: any) {
+					this.sendHttpError(req, res, err);
+				},
+			},
+			{
+				path: "/",
+				mappingPolicy: "restrict",
+				authorization: false,
+				bodyParsers: false,
+				aliases: {
+					"GET /health"(this: any, req: Req, res: ServerResponse) {
+						this.sendJson(res, 200, { status: "ok", nodeID: this.broker.nodeID });
+					},
+					async "GET /ready"(this: any, req: Req, res: ServerResponse) {
+						const report = await this.readiness();
+						this.sendJson(res, report.ready ? 200 : 503, report);
+					},
+					"GET /metrics"(this: any, req: Req, res: ServerResponse) {
+						res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+						res.end(this.prometheus.generatePrometheusResponse());
+					},
+					"GET /api/openapi.json"(this: any, req: Req, res: ServerResponse) {
+						this.sendJson(res, 200, this.openApiDocument());
+					},
+					"GET /api/docs"(this: any, req: Req, res: ServerResponse) {
+						res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+						res.end(renderDocsPage(this.openApiDocument()));
+					},
+				},
+				onError(this: any, req: Req, res: ServerResponse, err: any) {
+					this.sendHttpError(req, res, err);
+				},
+			},
+		],
+		onError(this: any, req: Req, res: ServerResponse, err: any) {
+			this.sendHttpError(req, res, err);
+		},
+	},
+
+	actions: {
+		// moleculer-web's alias listing would be published under /api/v1; not part of our API.
+		listAliases: false as any,
+	},
+
+	events: {
+		/** A revoked key is refused at once on every gateway node. */
+		"clubs.apiKeyRevoked": {
+			params: { keyHash: "string" },
+			handler(this: any, ctx: Context<{ keyHash: string }>) {
+				this.keyCache.delete(ctx.params.keyHash);
+			},
+		},
+	},
+
+	methods: {
+		/** Auth for /api/v1: resolves the key, enforces the action's role, sets the tenant. */
+		async authorize(this: any, ctx: Context<any, any>, _route: any, req: Req) {
+			const action = req.$action ?? {};
+			const required: string = action.auth ?? "admin";
+			const idemHeader = req.headers["idempotency-key"];
+			if (idemHeader !== undefined) {
+				const key = Array.isArray(idemHeader) ? idemHeader[0] : idemHeader;
+				if (key.length < 1 || key.length > 255) {
+					throw new BadRequestError("Idempotency-Key must be 1 to 255 characters", "IDEMPOTENCY_KEY_INVALID");
+				}
+				ctx.meta.idempotencyKey = key;
+			}
+			if (required === "public") return;
+			const token = bearer(req);
+			if (!token) throw new UnauthorizedError(token === "" ? "Use 'Authorization: Bearer <api key>'" : undefined);
+			const hash = sha256(token);
+			if (this.platformKeyHash && crypto.timingSafeEqual(Buffer.from(hash, "hex"), this.platformKeyHash)) {
+				if (required !== "platform") throw new ForbiddenError("The platform key may only create clubs and register verified profiles");
+				ctx.meta.platform = true;
+				req.$keyId = "platform";
+				return;
+			}
+			const identity: KeyIdentity | null = await this.resolveKey(ctx, hash);
+			if (!identity) throw new UnauthorizedError("Unknown or revoked API key");
+			req.$keyId = identity.keyId;
+			if (required === "platform") throw new ForbiddenError("This route needs the platform key");
+			const rank = ROLE_RANK[identity.role] ?? 0;
+			if (rank < (ROLE_RANK[required] ?? 3) || (identity.role === "viewer" && req.method !== "GET")) {
+				throw new ForbiddenError(`Role '${identity.role}' may not do this`);
+			}
+			if (action.idempotency === "required" && !ctx.meta.idempotencyKey) {
+				throw new BadRequestError("This request moves money: send an Idempotency-Key header", "IDEMPOTENCY_KEY_REQUIRED");
+			}
+			ctx.meta.clubId = identity.clubId;
+			ctx.meta.keyId = identity.keyId;
+			ctx.meta.role = identity.role;
+		},
+
+		/** Key hash -> identity, cached briefly; revocations also arrive as events. */
+		async resolveKey(this: any, ctx: Context, hash: string): Promise<KeyIdentity | null> {
+			const now = Date.now();
+			const hit = this.keyCache.get(hash);
+			if (hit && hit.expires > now) return hit.identity;
+			const identity = (await ctx.call("clubs.resolveKey", { keyHash: hash })) as KeyIdentity | null;
+			if (this.keyCache.size > 10_000) this.keyCache.clear();
+			this.keyCache.set(hash, { identity, expires: now + this.keyCacheMs });
+			return identity;
+		},
+
+		sendHttpError(this: any, req: Req, res: ServerResponse, err: any) {
+			const { status, body } = toHttpError(err);
+			if (status >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
+			if (res.headersSent) {
+				res.end();
+			} else {
+				this.sendJson(res, status, body);
+			}
+			this.logRequest(req, status);
+		},
+
+		sendJson(res: ServerResponse, status: number, body: unknown) {
+			const text = JSON.stringify(body);
+			res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+			res.end(text);
+		},
+
+		/** One line per request, with the key's id (never the key). */
+		logRequest(this: any, req: Req, status: number) {
+			const ms = req.$startedAt ? Number(process.hrtime.bigint() - req.$startedAt) / 1e6 : 0;
+			this.logger.info(`${req.method} ${req.url} ${status} ${ms.toFixed(1)}ms key=${req.$keyId ?? "-"}`);
+		},
+
+		/** Rebuilds the REST aliases now (moleculer-web does it debounced on service changes). */
+		refreshAliases(this: any) {
+			for (const route of this.routes) if (route.opts.autoAliases) this.regenerateAutoAliases(route);
+		},
+
+		async readiness(this: any) {
+			const checks: Record<string, string> = {};
+			try {
+				await this.pgPool.query("SELECT 1");
+				checks.database = "ok";
+			} catch (err: any) {
+				checks.database = "unreachable";
+			}
+			const transit = this.broker.transit;
+			checks.transporter = !transit ? "none (single process)" : transit.connected ? "ok" : "disconnected";
+			const ready = checks.database === "ok" && checks.transporter !== "disconnected";
+			return { ready, checks };
+		},
+
+		openApiDocument(this: any) {
+			const actions = new Map<string, RestAction>();
+			for (const svc of this.broker.registry.getServiceList({ withActions: true })) {
+				for (const a of Object.values<any>(svc.actions ?? {})) {
+					if (a.rest && (a.visibility == null || a.visibility === "published")) actions.set(a.name, a);
+				}
+			}
+			return buildOpenApi([...actions.values()], { basePath: API_BASE, version: this.version, extraPaths: OPS_PATHS });
+		},
+	},
+
+	created(this: any) {
+		const env = readEnv();
+		this.keyCache = new Map();
+		this.keyCacheMs = env.keyCacheMs;
+		this.platformKeyHash = env.platformApiKey ? Buffer.from(sha256(env.platformApiKey), "hex") : null;
+		this.version = require("../../package.json").version;
+		this.prometheus = new (InlinePrometheus as any)({});
+		(this.prometheus as any).init(this.broker.metrics);
+		this.pgPool = new pg.Pool({ connectionString: env.databaseUrl ?? undefined, max: 1, connectionTimeoutMillis: 2000 });
+		this.pgPool.on("error", () => undefined);
+		if (!this.platformKeyHash) this.logger.warn("PLATFORM_API_KEY is not set: clubs cannot be created through this gateway.");
+	},
+
+	async stopped(this: any) {
+		await this.pgPool.end().catch(() => undefined);
+	},
+});
+
+function hasBody(req: IncomingMessage): boolean {
+	const len = req.headers["content-length"];
+	return (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
+}
+
+const opsResponse = (description: string, contentType = "application/json") => ({
+	security: [],
+	tags: ["ops"],
+	responses: {
+		"200": { description, content: { [contentType]: { schema: contentType === "application/json" ? { type: "object" } : { type: "string" } } } },
+		"4XX": { description: "Client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+	},
+});
+
+const OPS_PATHS = {
+	"/health": { get: { operationId: "health", summary: "Liveness", ...opsResponse("The node is alive") } },
+	"/ready": {
+		get: {
+			operationId: "ready",
+			summary: "Readiness: database and transporter reachable",
+			...opsResponse("Ready"),
+			responses: {
+				...opsResponse("Ready").responses,
+				"503": { description: "Not ready", content: { "application/json": { schema: { type: "object" } } } },
+			},
+		},
+	},
+	"/metrics": { get: { operationId: "metrics", summary: "Prometheus metrics", ...opsResponse("Metrics", "text/plain") } },
+	"/api/openapi.json": { get: { operationId: "openapi", summary: "This document", ...opsResponse("OpenAPI 3.1 document") } },
+	"/api/docs": { get: { operationId: "docs", summary: "This document as a page", ...opsResponse("HTML page", "text/html") } },
+};
+
+export default ApiService;

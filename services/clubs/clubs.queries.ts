@@ -1,0 +1,46 @@
+/** Pure queries of the clubs schema: (db | trx, args) -> rows. */
+import type { Knex } from "knex";
+
+export interface ClubRow {
+	id: string;
+	name: string;
+	country: string;
+	currency: string;
+	timezone: string;
+	created_at: Date;
+	updated_at: Date;
+}
+
+export interface ApiKeyRow {
+	id: string;
+	club_id: string;
+	name: string;
+	role: "admin" | "staff" | "viewer";
+	key_hash: string;
+	prefix: string;
+	created_at: Date;
+	revoked_at: Date | null;
+}
+
+export const insertClub = (db: Knex | Knex.Transaction, row: Omit<ClubRow, "created_at" | "updated_at">) =>
+	db<ClubRow>("clubs").insert(row).returning("*").then(r => r[0]);
+
+export const findClub = (db: Knex, id: string) => db<ClubRow>("clubs").where({ id }).first();
+
+export const insertKey = (db: Knex | Knex.Transaction, row: Omit<ApiKeyRow, "created_at" | "revoked_at">) =>
+	db<ApiKeyRow>("api_keys").insert(row).returning("*").then(r => r[0]);
+
+export const findActiveKeyByHash = (db: Knex, keyHash: string) =>
+	db<ApiKeyRow>("api_keys").where({ key_hash: keyHash }).whereNull("revoked_at").first();
+
+export const activeKeys = (db: Knex, clubId: string) =>
+	db<ApiKeyRow>("api_keys").where({ club_id: clubId }).whereNull("revoked_at");
+
+/** Revokes a club's active key; returns it, or undefined when there is none with that id. */
+export const revokeKey = (db: Knex, clubId: string, id: string) =>
+	db<ApiKeyRow>("api_keys")
+		.where({ club_id: clubId, id })
+		.whereNull("revoked_at")
+		.update({ revoked_at: db.fn.now() as any })
+		.returning("*")
+		.then(r => r[0] as ApiKeyRow | undefined);

@@ -1,0 +1,218 @@
+/**
+ * Tenants and their API keys. Keys are high-entropy with a recognisable prefix, shown once,
+ * stored only as SHA-256 and looked up by that hash; a new club gets its two groups from
+ * the `groups` service in the same step.
+ */
+import crypto from "node:crypto";
+import { defineService } from "../../lib/service";
+import type { Context } from "moleculer";
+import { DbMixin } from "../../mixins/db.mixin";
+import { NotFoundError, invalid } from "../../lib/errors";
+import { created, noContent, type HttpMeta } from "../../lib/http";
+import { listParams, paginate, type Page } from "../../lib/pagination";
+import { normalizeCountry } from "../../lib/normalize/country";
+import { UUID_RE } from "../../lib/tenant.middleware";
+import * as q from "./clubs.queries";
+
+export const KEY_PREFIX = "chk_";
+export type Role = "admin" | "staff" | "viewer";
+
+export interface Club {
+	id: string;
+	name: string;
+	country: string;
+	currency: string;
+	timezone: string;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface ApiKey {
+	id: string;
+	name: string;
+	role: Role;
+	prefix: string;
+	createdAt: string;
+}
+
+export interface CreateClubParams {
+	name: string;
+	country: string;
+	currency: string;
+	timezone: string;
+}
+
+const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+
+export function generateKey(): string {
+	return KEY_PREFIX + crypto.randomBytes(32).toString("base64url");
+}
+
+export function hashKey(key: string): string {
+	return crypto.createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+function isTimeZone(tz: string): boolean {
+	try {
+		new Intl.DateTimeFormat("en-US", { timeZone: tz });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+const toClub = (r: q.ClubRow): Club => ({
+	id: r.id,
+	name: r.name,
+	country: r.country,
+	currency: r.currency,
+	timezone: r.timezone,
+	createdAt: r.created_at.toISOString(),
+	updatedAt: r.updated_at.toISOString(),
+});
+
+const toKey = (r: q.ApiKeyRow): ApiKey => ({
+	id: r.id,
+	name: r.name,
+	role: r.role,
+	prefix: r.prefix,
+	createdAt: r.created_at.toISOString(),
+});
+
+const keyEntity = { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, role: { type: "string" }, prefix: { type: "string" }, createdAt: { type: "string" } } };
+const clubEntity = {
+	type: "object",
+	properties: { id: { type: "string" }, name: { type: "string" }, country: { type: "string" }, currency: { type: "string" }, timezone: { type: "string" }, createdAt: { type: "string" }, updatedAt: { type: "string" } },
+};
+
+const ClubsService = defineService({
+	name: "clubs",
+	mixins: [DbMixin({ schema: "clubs" })],
+	settings: { rest: "/" },
+
+	actions: {
+		/** Creates a club with its first admin key and its Default and External groups. */
+		create: {
+			rest: "POST /clubs",
+			auth: "platform",
+			tenant: false,
+			params: {
+				$$strict: true,
+				name: { type: "string", trim: true, min: 1, max: 200 },
+				country: { type: "string", trim: true, min: 2, max: 100 },
+				currency: { type: "string", trim: true, length: 3 },
+				timezone: { type: "string", trim: true, min: 1, max: 64 },
+			},
+			openapi: {
+				summary: "Create a club (platform key)",
+				tags: ["clubs"],
+				responses: { "201": { description: "The club and its first admin key (shown once)", schema: { type: "object", properties: { club: clubEntity, apiKey: keyEntity } } } },
+			},
+			async handler(this: any, ctx: Context<CreateClubParams, HttpMeta>) {
+				const { name } = ctx.params;
+				const country = normalizeCountry(ctx.params.country);
+				const currency = ctx.params.currency.toUpperCase();
+				const errors = [];
+				if (!country) errors.push({ field: "country", type: "country", message: "The 'country' is not a known country." });
+				if (!CURRENCIES.has(currency)) errors.push({ field: "currency", type: "currency", message: "The 'currency' is not an ISO 4217 code." });
+				if (!isTimeZone(ctx.params.timezone)) errors.push({ field: "timezone", type: "timezone", message: "The 'timezone' is not an IANA time zone." });
+				if (errors.length) throw invalid(errors);
+				const clubId = crypto.randomUUID();
+				const key = generateKey();
+				const result = await this.db.transaction(async (trx: any) => {
+					const club = await q.insertClub(trx, { id: clubId, name, country: country!, currency, timezone: ctx.params.timezone });
+					const keyRow = await q.insertKey(trx, { id: crypto.randomUUID(), club_id: clubId, name: "admin", role: "admin", key_hash: hashKey(key), prefix: key.slice(0, 12) });
+					// Seeding is idempotent per club; if it fails the club is rolled back.
+					await ctx.call("groups.seedClub", {}, { meta: { clubId } });
+					return { club: toClub(club), apiKey: { id: keyRow.id, name: keyRow.name, role: keyRow.role, key } };
+				});
+				ctx.emit("clubs.created", { club: result.club });
+				return created(ctx, result, "/api/v1/club");
+			},
+		},
+
+		/** The caller's club. */
+		get: {
+			rest: "GET /club",
+			auth: "viewer",
+			params: {},
+			openapi: { summary: "The caller's club", tags: ["clubs"], responses: { "200": { description: "The club", schema: clubEntity } } },
+			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
+				const row = await q.findClub(this.db, ctx.meta.clubId);
+				if (!row) throw new NotFoundError("Club");
+				return toClub(row);
+			},
+		},
+
+		/** Issues a key for the caller's club; the secret is in this answer only. */
+		createKey: {
+			rest: "POST /api-keys",
+			auth: "admin",
+			params: {
+				$$strict: true,
+				name: { type: "string", trim: true, min: 1, max: 100 },
+				role: { type: "enum", values: ["admin", "staff", "viewer"] },
+			},
+			openapi: {
+				summary: "Create an API key (shown once)",
+				tags: ["api-keys"],
+				responses: { "201": { description: "The key with its secret", schema: { ...keyEntity, properties: { ...keyEntity.properties, key: { type: "string" } } } } },
+			},
+			async handler(this: any, ctx: Context<{ name: string; role: Role }, HttpMeta>) {
+				const key = generateKey();
+				const row = await q.insertKey(this.db, {
+					id: crypto.randomUUID(),
+					club_id: ctx.meta.clubId,
+					name: ctx.params.name,
+					role: ctx.params.role,
+					key_hash: hashKey(key),
+					prefix: key.slice(0, 12),
+				});
+				return created(ctx, { id: row.id, name: row.name, role: row.role, key, createdAt: row.created_at.toISOString() }, `/api/v1/api-keys/${row.id}`);
+			},
+		},
+
+		/** The club's active keys, without secrets. */
+		listKeys: {
+			rest: "GET /api-keys",
+			auth: "admin",
+			params: { ...listParams },
+			openapi: { summary: "List API keys (no secrets)", tags: ["api-keys"], responses: { "200": { description: "A page of keys", schema: { type: "object", properties: { items: { type: "array", items: keyEntity }, nextCursor: { type: ["string", "null"] } } } } } },
+			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<ApiKey>> {
+				return paginate(q.activeKeys(this.db, ctx.meta.clubId), ctx.params, toKey);
+			},
+		},
+
+		/** Revokes a key: it answers 401 at once on every gateway node. */
+		revokeKey: {
+			rest: "DELETE /api-keys/:id",
+			auth: "admin",
+			params: { id: { type: "string", min: 1, max: 64 } },
+			openapi: { summary: "Revoke an API key", tags: ["api-keys"], responses: { "204": { description: "Revoked" } } },
+			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
+				const row = UUID_RE.test(ctx.params.id) ? await q.revokeKey(this.db, ctx.meta.clubId, ctx.params.id) : undefined;
+				if (!row) throw new NotFoundError("API key");
+				// Broadcast: every gateway instance drops it from its cache now.
+				ctx.broadcast("clubs.apiKeyRevoked", { keyHash: row.key_hash });
+				return noContent(ctx);
+			},
+		},
+
+		/** Internal: the gateway's key lookup by hash. */
+		resolveKey: {
+			tenant: false,
+			params: { keyHash: { type: "string", length: 64 } },
+			async handler(this: any, ctx: Context<{ keyHash: string }>) {
+				const row = await q.findActiveKeyByHash(this.db, ctx.params.keyHash);
+				if (!row) return null;
+				// The lookup is by an index on the hash; compare again in constant time.
+				const a = Buffer.from(row.key_hash, "hex");
+				const b = Buffer.from(ctx.params.keyHash, "hex");
+				if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
+				return { keyId: row.id, clubId: row.club_id, role: row.role };
+			},
+		},
+	},
+});
+
+export default ClubsService;

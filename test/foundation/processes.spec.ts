@@ -1,0 +1,93 @@
+/**
+ * `npm start` as a newcomer and an operator run it: the embedded default (first start,
+ * restart on the same data, restart after a SIGKILL), and a cluster of separate processes
+ * over the real nats-server and one Postgres.
+ */
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "../../lib/embedded-pg";
+import { httpClient } from "../support/app";
+import { startProcess, type Proc } from "../support/processes";
+
+describe("npm start (real processes)", function () {
+	this.timeout(120_000);
+	const procs: Proc[] = [];
+	after(async () => {
+		await Promise.all(procs.map(p => p.kill("SIGKILL")));
+	});
+
+	it("when started with no environment, then the embedded default prints a working curl, and restarts reuse the data", async () => {
+		const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "clubhouse-embedded-"));
+		fs.chmodSync(dataDir, 0o755);
+		const port = await freePort();
+		const env = { DATABASE_URL: undefined, TRANSPORTER: undefined, SERVICES: undefined, PLATFORM_API_KEY: undefined, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" };
+		const first = startProcess(env);
+		procs.push(first);
+		const t0 = Date.now();
+		const [, key] = await first.waitFor(/Platform key \(kept in [^)]*\): (\S+)/, 60_000);
+		const firstStartMs = Date.now() - t0;
+		const curl = (await first.waitFor(/curl -s -X POST (\S+) -H 'Authorization: Bearer (\S+)' -H 'Content-Type: application\/json' \\\n\s+-d '([^']+)'/))!;
+		assert.equal(curl[2], key);
+		const http = httpClient(`http://127.0.0.1:${port}`);
+		const made = await http.post(curl[1].replace("localhost", "127.0.0.1"), JSON.parse(curl[3]), { key });
+		assert.equal(made.status, 201, made.text);
+		assert.ok(firstStartMs < 30_000, `first start took ${firstStartMs} ms`);
+
+		// Ctrl-C stops the embedded Postgres too; a second start reuses the data.
+		assert.equal(await first.kill("SIGINT"), 0);
+		const second = startProcess(env);
+		procs.push(second);
+		const t1 = Date.now();
+		await second.waitFor(/Clubhouse is ready/, 30_000);
+		assert.ok(Date.now() - t1 < 10_000, `second start took ${Date.now() - t1} ms`);
+		assert.equal((await http.get("/club", { key: made.body.apiKey.key })).status, 200);
+
+		// A SIGKILLed run leaves its postgres child behind; the next start still works.
+		await second.kill("SIGKILL");
+		const third = startProcess(env);
+		procs.push(third);
+		await third.waitFor(/Clubhouse is ready/, 30_000);
+		assert.equal((await http.get("/club", { key: made.body.apiKey.key })).status, 200);
+		assert.equal(await third.kill("SIGTERM"), 0);
+		fs.rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	it("when api | clubs,groups | the rest run as separate processes over NATS, then the newcomer's requests work", async () => {
+		const port = await freePort();
+		const platform = `chp_${crypto.randomBytes(12).toString("hex")}`;
+		const common = { TRANSPORTER: process.env.NATS_URL, DATABASE_URL: process.env.DATABASE_URL, NAMESPACE: `p${crypto.randomBytes(3).toString("hex")}`, PLATFORM_API_KEY: platform, LOG_LEVEL: "warn" };
+		const nodes = [
+			startProcess({ ...common, SERVICES: "api", PORT: String(port), NODE_ID: "gw" }),
+			startProcess({ ...common, SERVICES: "clubs,groups", NODE_ID: "cg" }),
+			startProcess({ ...common, SERVICES: "clients,wallets,booking-guard,import", NODE_ID: "rest" }),
+		];
+		procs.push(...nodes);
+		await nodes[0].waitFor(/Clubhouse is ready/, 60_000);
+		const http = httpClient(`http://127.0.0.1:${port}`);
+		let made = await http.post("/clubs", { name: "Net Club", country: "DE", currency: "EUR", timezone: "Europe/Berlin" }, { key: platform });
+		for (let i = 0; i < 100 && made.status !== 201; i++) {
+			await new Promise(r => setTimeout(r, 200)); // until the gateway has discovered the other nodes
+			made = await http.post("/clubs", { name: "Net Club", country: "DE", currency: "EUR", timezone: "Europe/Berlin" }, { key: platform });
+		}
+		assert.equal(made.status, 201, made.text);
+		const admin = made.body.apiKey.key;
+		let groups = await http.get("/groups", { key: admin });
+		for (let i = 0; i < 100 && groups.status !== 200; i++) {
+			await new Promise(r => setTimeout(r, 200));
+			groups = await http.get("/groups", { key: admin });
+		}
+		assert.deepEqual(groups.body.items.map((g: any) => g.name).sort(), ["Default", "External"]);
+		const viewer = (await http.post("/api-keys", { name: "v", role: "viewer" }, { key: admin })).body;
+		assert.equal((await http.post("/api-keys", { name: "x", role: "staff" }, { key: viewer.key })).status, 403);
+		assert.equal((await http.del(`/api-keys/${viewer.id}`, { key: admin })).status, 204);
+		assert.equal((await http.get("/club", { key: viewer.key })).status, 401);
+		assert.equal((await http.get("/club")).status, 401);
+		assert.equal((await http.get("/api/v1/~node/list", { key: admin })).status, 404);
+		const ready = await http.get("/ready");
+		assert.equal(ready.body.checks.transporter, "ok");
+		await Promise.all(nodes.map(n => n.kill("SIGTERM")));
+	});
+});
