@@ -47,6 +47,13 @@ export class BadRequestError extends MoleculerClientError {
 	}
 }
 
+export class TooManyRequestsError extends MoleculerClientError {
+	constructor(public readonly retryAfter: number) {
+		super(`Too many requests for this API key; retry in ${retryAfter} s`, 429, "RATE_LIMITED", { retryAfter });
+		this.name = "TooManyRequestsError";
+	}
+}
+
 /** The tenant is missing from ctx.meta: a bus caller forgot `meta: { clubId }`. */
 export class ClubRequiredError extends MoleculerClientError {
 	constructor(action: string) {

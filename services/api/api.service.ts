@@ -11,7 +11,7 @@ import ApiGateway from "moleculer-web";
 import { MetricReporters, type Context } from "moleculer";
 import pg from "pg";
 import { readEnv } from "../../moleculer.config";
-import { BadRequestError, ForbiddenError, UnauthorizedError } from "../../lib/errors";
+import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors";
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
 import { toHttpError } from "./http-errors";
 import { renderDocsPage } from "./docs-page";
@@ -176,6 +176,13 @@ const ApiService = defineService({
 			ctx.meta.clubId = identity.clubId;
 			ctx.meta.keyId = identity.keyId;
 			ctx.meta.role = identity.role;
+			if (this.rateLimit > 0) {
+				const { count, resetAt } = (await ctx.call("clubs.rateLimitHit", {})) as { count: number; resetAt: string };
+				if (count > this.rateLimit) {
+					const retryAfter = Math.max(1, Math.ceil((Date.parse(resetAt) - Date.now()) / 1000));
+					throw new TooManyRequestsError(retryAfter);
+				}
+			}
 		},
 
 		/** Key hash -> identity, cached briefly; revocations also arrive as events. */
@@ -195,6 +202,7 @@ const ApiService = defineService({
 			if (res.headersSent) {
 				res.end();
 			} else {
+				if (status === 429 && err.retryAfter) res.setHeader("Retry-After", String(err.retryAfter));
 				this.sendJson(res, status, body);
 			}
 			this.logRequest(req, status);
@@ -246,6 +254,7 @@ const ApiService = defineService({
 		const env = readEnv();
 		this.keyCache = new Map();
 		this.keyCacheMs = env.keyCacheMs;
+		this.rateLimit = this.settings.rateLimitPerMinute ?? env.rateLimitPerMinute;
 		this.platformKeyHash = env.platformApiKey ? Buffer.from(sha256(env.platformApiKey), "hex") : null;
 		this.version = require("../../package.json").version;
 		this.prometheus = new (InlinePrometheus as any)({});

@@ -44,3 +44,17 @@ export const revokeKey = (db: Knex, clubId: string, id: string) =>
 		.update({ revoked_at: db.fn.now() as any })
 		.returning("*")
 		.then(r => r[0] as ApiKeyRow | undefined);
+
+/** Counts one request of a key in the current minute; returns the count so far and the window's end. */
+export async function hitRateLimit(db: Knex, clubId: string, keyId: string): Promise<{ count: number; resetAt: Date }> {
+	const { rows } = await db.raw(
+		`INSERT INTO rate_limits (club_id, key_id, window_start, count)
+		 VALUES (?, ?, date_trunc('minute', now()), 1)
+		 ON CONFLICT (club_id, key_id, window_start) DO UPDATE SET count = rate_limits.count + 1
+		 RETURNING count, window_start + interval '1 minute' AS reset_at`,
+		[clubId, keyId],
+	);
+	return { count: rows[0].count, resetAt: rows[0].reset_at };
+}
+
+export const pruneRateLimits = (db: Knex) => db("rate_limits").where("window_start", "<", db.raw("now() - interval '5 minutes'")).delete();

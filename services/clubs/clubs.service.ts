@@ -198,6 +198,16 @@ const ClubsService = defineService({
 			},
 		},
 
+		/** Internal: counts a request of the caller's key in this minute (shared by every gateway node). */
+		rateLimitHit: {
+			params: {},
+			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
+				const { count, resetAt } = await q.hitRateLimit(this.db, ctx.meta.clubId, ctx.meta.keyId!);
+				if (Math.random() < 0.001) void q.pruneRateLimits(this.db).catch(() => undefined);
+				return { count, resetAt: resetAt.toISOString() };
+			},
+		},
+
 		/** Internal: the gateway's key lookup by hash. */
 		resolveKey: {
 			tenant: false,

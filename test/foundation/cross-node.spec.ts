@@ -47,6 +47,30 @@ describe("Cross-node over real NATS", function () {
 		assert.equal(status, 401);
 	});
 
+	it("when a key goes over its per-minute budget on two gateways together, then 429 with Retry-After", async () => {
+		const limited = await startCluster([{ services: ["api"] }, { services: ["api"] }, { services: ["clubs", "groups", "clients"] }], { apiSettings: { rateLimitPerMinute: 6 } });
+		try {
+			const club = await newClub(limited.http);
+			// Budgets are per calendar minute: do not straddle a minute boundary.
+			const s = new Date().getUTCSeconds() + new Date().getUTCMilliseconds() / 1000;
+			if (s > 54) await new Promise(r => setTimeout(r, (60.2 - s) * 1000));
+			const api2: any = limited.brokers[1].getLocalService("api");
+			const other = httpClient(`http://127.0.0.1:${api2.server.address().port}`);
+			const statuses: number[] = [];
+			for (let i = 0; i < 5; i++) statuses.push((await limited.http.get("/club", { key: club.viewer })).status);
+			for (let i = 0; i < 3; i++) statuses.push((await other.get("/club", { key: club.viewer })).status);
+			// The viewer key has its own budget of 6 per minute, counted across both gateways.
+			assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);
+			const last = await other.get("/club", { key: club.viewer });
+			assert.equal(last.status, 429);
+			assert.equal(last.body.type, "RATE_LIMITED");
+			assert.ok(Number(last.headers.get("retry-after")) >= 1);
+			assert.equal((await other.get("/club", { key: club.staff })).status, 200);
+		} finally {
+			await limited.stop();
+		}
+	});
+
 	it("when the transporter is up, then /ready says so", async () => {
 		const ready = await c.http.get("/ready");
 		assert.equal(ready.status, 200);

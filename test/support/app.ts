@@ -75,7 +75,7 @@ export interface NodeSpec {
 }
 
 /** Starts brokers (all in this process) with a unique namespace on the test NATS server. */
-export async function startCluster(nodes: NodeSpec[], opts: { transporter?: boolean; namespace?: string } = {}): Promise<Running> {
+export async function startCluster(nodes: NodeSpec[], opts: { transporter?: boolean; namespace?: string; apiSettings?: Record<string, unknown> } = {}): Promise<Running> {
 	const useNats = opts.transporter ?? nodes.length > 1;
 	const namespace = opts.namespace ?? `t${crypto.randomBytes(4).toString("hex")}`;
 	const brokers: ServiceBroker[] = [];
@@ -88,7 +88,7 @@ export async function startCluster(nodes: NodeSpec[], opts: { transporter?: bool
 			namespace,
 			nodeId: spec.nodeId ?? `${namespace}-n${i}`,
 		};
-		const broker = createNode({ env, overrides: { api: { settings: { port: 0, ip: "127.0.0.1" } } } });
+		const broker = createNode({ env, overrides: { api: { settings: { port: 0, ip: "127.0.0.1", ...(opts.apiSettings ?? {}) } } } });
 		brokers.push(broker);
 	}
 	await Promise.all(brokers.map(b => b.start()));
