@@ -210,6 +210,8 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 			summary: doc.summary ?? action.name,
 			description: [doc.description, ROLE_TEXT[auth]].filter(Boolean).join("\n\n"),
 			tags: doc.tags ?? [action.name.split(".")[0]],
+			"x-required-role": auth,
+			"x-action": action.name,
 			parameters,
 			responses: {} as Record<string, any>,
 		};
