@@ -1,0 +1,176 @@
+/**
+ * Pure queries of the wallets schema: (db | trx, args) -> rows.
+ * Every balance change is ONE conditional statement that moves the balance and writes the
+ * ledger entry together (a CTE), so the row lock on the wallet is held for as short as
+ * possible and `balance_after` is exactly the balance that statement produced.
+ */
+import type { Knex } from "knex";
+
+export type Db = Knex | Knex.Transaction;
+export type TransactionType = "top_up" | "debit" | "refund";
+
+export interface WalletRow {
+	id: string;
+	club_id: string;
+	client_id: string;
+	currency: string;
+	balance: number;
+	created_at: Date;
+	updated_at: Date;
+}
+
+export interface TransactionRow {
+	id: string;
+	seq: number;
+	club_id: string;
+	wallet_id: string;
+	type: TransactionType;
+	amount: number;
+	balance_after: number;
+	reference: string | null;
+	refund_of: string | null;
+	created_at: Date;
+}
+
+export const findWallet = (db: Db, clubId: string, id: string): Promise<WalletRow | undefined> =>
+	db<WalletRow>("wallets").where({ club_id: clubId, id }).first();
+
+export const findWalletOf = (db: Db, clubId: string, clientId: string, currency: string): Promise<WalletRow | undefined> =>
+	db<WalletRow>("wallets").where({ club_id: clubId, client_id: clientId, currency }).first();
+
+export const walletsOfClient = (db: Db, clubId: string, clientId: string): Promise<WalletRow[]> =>
+	db<WalletRow>("wallets").where({ club_id: clubId, client_id: clientId }).orderBy([{ column: "created_at" }, { column: "currency" }]);
+
+/** Inserts the wallet; undefined when the client already has one in that currency. */
+export async function insertWallet(db: Db, row: { id: string; club_id: string; client_id: string; currency: string }): Promise<WalletRow | undefined> {
+	const rows: WalletRow[] = await db("wallets").insert(row).onConflict(["club_id", "client_id", "currency"]).ignore().returning("*");
+	return rows[0];
+}
+
+export async function clientHasMoney(db: Db, clubId: string, clientId: string): Promise<boolean> {
+	const row = await db("wallets").where({ club_id: clubId, client_id: clientId }).where("balance", ">", 0).first(db.raw("1 AS one"));
+	return row !== undefined;
+}
+
+/** The wallet's entries, for paginate(): newest first by (created_at, seq). */
+export const transactionsOf = (db: Db, clubId: string, walletId: string) => db<TransactionRow>("transactions").where({ club_id: clubId, wallet_id: walletId });
+
+export const findTransaction = (db: Db, clubId: string, walletId: string, id: string): Promise<TransactionRow | undefined> =>
+	db<TransactionRow>("transactions").where({ club_id: clubId, wallet_id: walletId, id }).first();
+
+/** The newest `limit` entries of each of these wallets. */
+export async function recentTransactions(db: Db, clubId: string, walletIds: string[], limit: number): Promise<TransactionRow[]> {
+	if (!walletIds.length) return [];
+	const res = await db.raw(
+		`SELECT t.* FROM unnest(string_to_array(?, ',')::uuid[]) AS w(id)
+		 CROSS JOIN LATERAL (
+			SELECT * FROM transactions
+			 WHERE club_id = ? AND wallet_id = w.id
+			 ORDER BY created_at DESC, seq DESC
+			 LIMIT ?
+		 ) t`,
+		[walletIds.join(","), clubId, limit],
+	);
+	return res.rows;
+}
+
+export interface Movement {
+	id: string;
+	clubId: string;
+	walletId: string;
+	amount: number;
+	reference: string | null;
+}
+
+/**
+ * Debit: the balance moves only if it stays >= 0 (the WHERE), and the entry is written by
+ * the same statement. undefined = not enough money (the wallet exists: the caller checked).
+ */
+export async function debit(db: Db, m: Movement): Promise<TransactionRow | undefined> {
+	const res = await db.raw(
+		`WITH w AS (
+			UPDATE wallets SET balance = balance - :amount, updated_at = date_trunc('milliseconds', clock_timestamp())
+			 WHERE club_id = :clubId AND id = :walletId AND balance >= :amount
+			 RETURNING id, balance
+		)
+		INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after, reference)
+		SELECT :id, :clubId, w.id, 'debit', :amount, w.balance, :reference FROM w
+		RETURNING *`,
+		{ ...m },
+	);
+	return res.rows[0];
+}
+
+/** Top-up or refund: credits the wallet and writes the entry in one statement. */
+export async function credit(db: Db, m: Movement & { type: "top_up" | "refund"; refundOf: string | null }): Promise<TransactionRow | undefined> {
+	const res = await db.raw(
+		`WITH w AS (
+			UPDATE wallets SET balance = balance + :amount, updated_at = date_trunc('milliseconds', clock_timestamp())
+			 WHERE club_id = :clubId AND id = :walletId
+			 RETURNING id, balance
+		)
+		INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after, reference, refund_of)
+		SELECT :id, :clubId, w.id, :type, :amount, w.balance, :reference, :refundOf FROM w
+		RETURNING *`,
+		{ ...m },
+	);
+	return res.rows[0];
+}
+
+/**
+ * Locks a debit entry (FOR UPDATE: row locks do not fire the immutability trigger) so the
+ * refunds of one debit are decided one at a time, and answers what is still refundable.
+ */
+export async function lockForRefund(trx: Knex.Transaction, clubId: string, transactionId: string): Promise<{ row: TransactionRow; refunded: number } | undefined> {
+	const row: TransactionRow | undefined = await trx<TransactionRow>("transactions").where({ club_id: clubId, id: transactionId }).forUpdate().first();
+	if (!row) return undefined;
+	const sum = await trx("transactions").where({ club_id: clubId, refund_of: transactionId }).sum({ total: "amount" }).first();
+	return { row, refunded: Number(sum?.total ?? 0) };
+}
+
+export interface Mismatch {
+	wallet_id: string;
+	client_id: string;
+	currency: string;
+	balance: number;
+	ledger_balance: number;
+	last_balance_after: number | null;
+	entries: number;
+	broken_entries: number;
+}
+
+/**
+ * Every wallet of the club against its ledger: balance = Σ top_up + Σ refund − Σ debit, the
+ * newest entry's balance_after = balance, and every entry's balance_after = the running sum
+ * up to it (in the order the entries were applied). Answers the wallets that break any of it.
+ */
+export async function reconcile(db: Db, clubId: string): Promise<{ checked: number; entries: number; mismatches: Mismatch[] }> {
+	const res = await db.raw(
+		`WITH e AS (
+			SELECT wallet_id, seq, balance_after,
+			       SUM(CASE type WHEN 'debit' THEN -amount ELSE amount END) OVER (PARTITION BY wallet_id ORDER BY seq) AS running,
+			       ROW_NUMBER() OVER (PARTITION BY wallet_id ORDER BY seq DESC) AS rn
+			  FROM transactions WHERE club_id = :clubId
+		), s AS (
+			SELECT wallet_id,
+			       COUNT(*) AS entries,
+			       COUNT(*) FILTER (WHERE balance_after <> running) AS broken_entries,
+			       MAX(running) FILTER (WHERE rn = 1) AS ledger_balance,
+			       MAX(balance_after) FILTER (WHERE rn = 1) AS last_balance_after
+			  FROM e GROUP BY wallet_id
+		)
+		SELECT w.id AS wallet_id, w.client_id, w.currency, w.balance,
+		       COALESCE(s.ledger_balance, 0)::int8 AS ledger_balance, s.last_balance_after::int8 AS last_balance_after,
+		       COALESCE(s.entries, 0)::int8 AS entries, COALESCE(s.broken_entries, 0)::int8 AS broken_entries
+		  FROM wallets w LEFT JOIN s ON s.wallet_id = w.id
+		 WHERE w.club_id = :clubId
+		 ORDER BY w.created_at, w.id`,
+		{ clubId },
+	);
+	const rows: Mismatch[] = res.rows;
+	return {
+		checked: rows.length,
+		entries: rows.reduce((n, r) => n + r.entries, 0),
+		mismatches: rows.filter(r => r.balance !== r.ledger_balance || r.broken_entries > 0 || (r.last_balance_after !== null && r.last_balance_after !== r.balance)),
+	};
+}
