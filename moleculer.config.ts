@@ -26,6 +26,8 @@ export interface Env {
 	platformApiKey: string | null;
 	/** Max pooled connections per service. */
 	dbPoolMax: number;
+	/** "auto": each service connects with its own role limited to its schema (when the user may create roles); "off": not. */
+	dbServiceRoles: "auto" | "off";
 	/** Largest accepted CSV upload, bytes. */
 	importMaxBytes: number;
 	/** Rows per import chunk (one reliable message each). */
@@ -74,6 +76,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		dataDir: path.resolve(source.DATA_DIR || "./data"),
 		platformApiKey: source.PLATFORM_API_KEY || null,
 		dbPoolMax: int(source.DB_POOL_MAX, 10, "DB_POOL_MAX"),
+		dbServiceRoles: source.DB_SERVICE_ROLES === "off" ? "off" : "auto",
 		importMaxBytes: int(source.IMPORT_MAX_BYTES, 200 * 1024 * 1024, "IMPORT_MAX_BYTES"),
 		importChunkRows: int(source.IMPORT_CHUNK_ROWS, 2000, "IMPORT_CHUNK_ROWS"),
 		keyCacheMs: int(source.KEY_CACHE_MS, 1000, "KEY_CACHE_MS"),

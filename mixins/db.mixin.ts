@@ -5,6 +5,7 @@
  *
  *   mixins: [DbMixin({ schema: "wallets" })]   ->   this.db (Knex), this.dbSchema
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import knex, { type Knex } from "knex";
@@ -23,6 +24,8 @@ export interface DbMixinOptions {
 	schema: string;
 	/** Folder under migrations/ (default: the schema name). */
 	folder?: string;
+	/** An absolute migrations folder instead (tests). */
+	dir?: string;
 	/** Max pooled connections (default: DB_POOL_MAX, 10). At least 2. */
 	poolMax?: number;
 }
@@ -71,7 +74,7 @@ export function databaseUrl(): string {
 }
 
 /** Creates the schema and runs the folder's migrations while holding a session advisory lock. */
-export async function migrate(url: string, schema: string, folder = schema): Promise<string[]> {
+export async function migrate(url: string, schema: string, folder = schema, dir = path.join(MIGRATIONS_ROOT, folder)): Promise<string[]> {
 	const lockClient = new pg.Client({ connectionString: url });
 	await lockClient.connect();
 	const db = knex({ client: "pg", connection: url, searchPath: [schema, "public"], pool: { min: 0, max: 2 } });
@@ -81,7 +84,7 @@ export async function migrate(url: string, schema: string, folder = schema): Pro
 		const [, applied] = await db.migrate.latest({
 			schemaName: schema,
 			tableName: "knex_migrations",
-			migrationSource: new FolderMigrationSource(path.join(MIGRATIONS_ROOT, folder)),
+			migrationSource: new FolderMigrationSource(dir),
 		});
 		return applied as string[];
 	} finally {
@@ -91,17 +94,62 @@ export async function migrate(url: string, schema: string, folder = schema): Pro
 	}
 }
 
+/** The login role a service runs as: it can use its own schema and nothing else. */
+export function serviceRoleName(schema: string): string {
+	return `clubhouse_svc_${schema}`.slice(0, 63);
+}
+
+/**
+ * Least privilege: when the configured user may create roles, each service gets its own
+ * login role with rights on its own schema only (tables, sequences, functions), and its
+ * pool connects as that role; migrations still run as the configured user. Returns the URL
+ * the service should use (the configured one when roles cannot be made, or DB_SERVICE_ROLES=off).
+ */
+export async function serviceRoleUrl(url: string, schema: string): Promise<string> {
+	if (readEnv().dbServiceRoles === "off") return url;
+	const admin = new pg.Client({ connectionString: url });
+	await admin.connect();
+	try {
+		const me = await admin.query("SELECT rolsuper OR rolcreaterole AS can FROM pg_roles WHERE rolname = current_user");
+		if (!me.rows[0]?.can) return url;
+		const role = serviceRoleName(schema);
+		const parsed = new URL(url);
+		const password = crypto.createHmac("sha256", `${parsed.password}|${parsed.username}`).update(`clubhouse-role:${schema}`).digest("hex");
+		const db = (await admin.query("SELECT current_database() AS db")).rows[0].db as string;
+		const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+		await admin.query("SELECT pg_advisory_lock($1)", [lockKey("roles")]);
+		try {
+			const exists = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]);
+			if (!exists.rowCount) await admin.query(`CREATE ROLE ${q(role)} LOGIN`);
+			await admin.query(`ALTER ROLE ${q(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`);
+			await admin.query(`REVOKE ALL ON SCHEMA ${q(schema)} FROM PUBLIC`);
+			await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${q(db)} TO ${q(role)}`);
+			await admin.query(`GRANT USAGE ON SCHEMA ${q(schema)} TO ${q(role)}`);
+			await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${q(schema)} TO ${q(role)}`);
+			await admin.query(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${q(schema)} TO ${q(role)}`);
+			await admin.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${q(schema)} TO ${q(role)}`);
+		} finally {
+			await admin.query("SELECT pg_advisory_unlock($1)", [lockKey("roles")]);
+		}
+		parsed.username = role;
+		parsed.password = password;
+		return parsed.toString();
+	} finally {
+		await admin.end().catch(() => undefined);
+	}
+}
+
 export function DbMixin(opts: DbMixinOptions): Partial<ServiceSchema> {
 	const folder = opts.folder ?? opts.schema;
 	return {
 		async started(this: any) {
 			const url = databaseUrl();
-			const applied = await migrate(url, opts.schema, folder);
+			const applied = await migrate(url, opts.schema, folder, opts.dir);
 			if (applied.length) this.logger.info(`Schema '${opts.schema}': applied ${applied.join(", ")}`);
 			this.dbSchema = opts.schema;
 			this.db = knex({
 				client: "pg",
-				connection: url,
+				connection: await serviceRoleUrl(url, opts.schema),
 				searchPath: [opts.schema, "public"],
 				pool: { min: 0, max: Math.max(2, opts.poolMax ?? readEnv().dbPoolMax) },
 			});

@@ -4,9 +4,11 @@
  */
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
+import path from "node:path";
+import knex from "knex";
 import { ServiceBroker, type Context } from "moleculer";
 import { DbMixin } from "../../mixins/db.mixin";
-import { IdempotencyMixin, createIdempotencyTable } from "../../mixins/idempotency.mixin";
+import { IdempotencyMixin } from "../../mixins/idempotency.mixin";
 import { ConflictError } from "../../lib/errors";
 import { created } from "../../lib/http";
 import { TenantMiddleware } from "../../lib/tenant.middleware";
@@ -22,14 +24,7 @@ describe("Idempotency mixin (real Postgres)", function () {
 		broker = new ServiceBroker({ logger: false, middlewares: [TenantMiddleware] });
 		broker.createService({
 			name: "idemtest",
-			mixins: [DbMixin({ schema, folder: "__none__" }), IdempotencyMixin()],
-			async started(this: any) {
-				await createIdempotencyTable(this.db);
-				await this.db.schema.createTable("counter", (t: any) => {
-					t.integer("n").notNullable();
-				});
-				await this.db("counter").insert({ n: 0 });
-			},
+			mixins: [DbMixin({ schema, dir: path.join(__dirname, "fixtures", "idempotency-migrations") }), IdempotencyMixin()],
 			actions: {
 				bump: {
 					params: { amount: "number", idempotencyKey: { type: "string", optional: true } },
@@ -71,9 +66,10 @@ describe("Idempotency mixin (real Postgres)", function () {
 		await broker.start();
 	});
 	after(async () => {
-		const svc: any = broker.getLocalService("idemtest");
-		await svc.db.raw("DROP SCHEMA ?? CASCADE", [schema]);
 		await broker.stop();
+		const admin = knex({ client: "pg", connection: process.env.DATABASE_URL });
+		await admin.raw("DROP SCHEMA ?? CASCADE", [schema]);
+		await admin.destroy();
 	});
 
 	it("when the same key and params come twice, then the first answer is replayed and the work done once", async () => {
