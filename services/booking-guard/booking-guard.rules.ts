@@ -1,0 +1,232 @@
+/**
+ * The guard's decisions as pure functions: reasons, price (category discount, VAT-inclusive),
+ * series occurrences in the club's wall-clock time. No I/O here; the service feeds facts in.
+ */
+import { invalid } from "../../lib/errors";
+
+export const PAYMENT_METHODS = ["card", "wallet", "sepa_debit", "paypal", "apple_pay", "google_pay", "ideal", "bancontact", "twint"] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export type Channel = "online" | "staff";
+
+export const MAX_OCCURRENCES = 366;
+export const PRODUCT_ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+export type ReasonCode =
+	| "PRODUCT_NOT_VISIBLE"
+	| "GROUP_NOT_ALLOWED"
+	| "STARTS_IN_PAST"
+	| "FUTURE_BOOKING_LIMIT"
+	| "PAYMENT_METHOD_NOT_ALLOWED"
+	| "INSUFFICIENT_WALLET_BALANCE";
+
+export interface Reason {
+	code: ReasonCode;
+	message: string;
+}
+
+/** The facts of other services the guard decides on (API.md shapes, only what it reads). */
+export interface ClientFacts {
+	id: string;
+	groupId: string;
+	categories: Array<{ categoryId: string; validFrom: string | null; validUntil: string | null }>;
+}
+export interface GroupFacts {
+	id: string;
+	maxFutureBookings: number | null;
+	paymentMethods: string[];
+	vatRate: number | null;
+}
+export interface CategoryFacts {
+	id: string;
+	discountPercent: number;
+}
+export interface ProductRule {
+	kind: "product" | "activity";
+	groupIds: string[];
+}
+
+export interface Price {
+	base: number;
+	discountPercent: number;
+	categoryId: string | null;
+	discount: number;
+	final: number;
+	vatRate: number | null;
+	vatAmount: number;
+	currency: string;
+}
+
+export const reason = (code: ReasonCode, message: string): Reason => ({ code, message });
+
+/** Access: a `product` rule hides the product from other groups; an `activity` rule only refuses them. */
+export function accessReasons(rule: ProductRule | null, groupId: string): { visible: boolean; reasons: Reason[] } {
+	if (!rule || rule.groupIds.includes(groupId)) return { visible: true, reasons: [] };
+	if (rule.kind === "product") return { visible: false, reasons: [reason("PRODUCT_NOT_VISIBLE", "This product is reserved for other client groups.")] };
+	return { visible: true, reasons: [reason("GROUP_NOT_ALLOWED", "The client's group may not book this activity.")] };
+}
+
+export const limitReason = (max: number) =>
+	reason("FUTURE_BOOKING_LIMIT", `The client's group allows at most ${max} future booking${max === 1 ? "" : "s"}.`);
+export const pastReason = () => reason("STARTS_IN_PAST", "The booking starts in the past.");
+
+/** Number of start times strictly after `now` (the bookings that still count toward the limit). */
+export function countAfter(sortedStarts: number[], now: number): number {
+	let lo = 0;
+	let hi = sortedStarts.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (sortedStarts[mid] <= now) lo = mid + 1;
+		else hi = mid;
+	}
+	return sortedStarts.length - lo;
+}
+
+/** round(a / b) half-up for non-negative integers, exact at any size. */
+function divRoundHalfUp(a: bigint, b: bigint): bigint {
+	return (2n * a + b) / (2n * b);
+}
+
+/**
+ * Price after the best category valid on `day` (the club's local date of the start):
+ * discount = round(base × pct / 100), final = base − discount,
+ * vatAmount = round(final × vatRate / (10000 + vatRate)); half-up, integer minor units.
+ */
+export function computePrice(
+	base: number,
+	currency: string,
+	vatRate: number | null,
+	held: ClientFacts["categories"],
+	categories: Map<string, CategoryFacts>,
+	day: string,
+): Price {
+	let best: CategoryFacts | null = null;
+	for (const h of held) {
+		if (h.validFrom && h.validFrom > day) continue;
+		if (h.validUntil && h.validUntil < day) continue;
+		const cat = categories.get(h.categoryId);
+		if (!cat) continue;
+		if (!best || cat.discountPercent > best.discountPercent || (cat.discountPercent === best.discountPercent && cat.id < best.id)) best = cat;
+	}
+	const pct = best ? best.discountPercent : 0;
+	const hundredths = BigInt(Math.round(pct * 100));
+	const discount = Number(divRoundHalfUp(BigInt(base) * hundredths, 10000n));
+	const final = base - discount;
+	const rate = vatRate ?? 0;
+	const vatAmount = rate > 0 ? Number(divRoundHalfUp(BigInt(final) * BigInt(rate), BigInt(10000 + rate))) : 0;
+	return { base, discountPercent: pct, categoryId: best ? best.id : null, discount, final, vatRate, vatAmount, currency };
+}
+
+// ---- time -------------------------------------------------------------------------------
+
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** An ISO 8601 instant with an explicit offset; undefined when it is not one. */
+export function parseInstant(text: string): number | undefined {
+	if (!ISO_RE.test(text)) return undefined;
+	const ms = Date.parse(text);
+	return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function isDate(text: string): boolean {
+	if (!DATE_RE.test(text)) return false;
+	const d = new Date(`${text}T00:00:00Z`);
+	return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(tz: string): Intl.DateTimeFormat {
+	let f = formatters.get(tz);
+	if (!f) {
+		f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+		formatters.set(tz, f);
+	}
+	return f;
+}
+
+interface Wall {
+	y: number;
+	mo: number;
+	d: number;
+	h: number;
+	mi: number;
+	s: number;
+	ms: number;
+}
+
+export function wallClock(ms: number, tz: string): Wall {
+	const p: Record<string, number> = {};
+	for (const part of formatter(tz).formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
+	return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second, ms: ((ms % 1000) + 1000) % 1000 };
+}
+
+/** The club's local calendar date of an instant (categories' validFrom/validUntil are such dates). */
+export function localDate(ms: number, tz: string): string {
+	const w = wallClock(ms, tz);
+	return `${String(w.y).padStart(4, "0")}-${String(w.mo).padStart(2, "0")}-${String(w.d).padStart(2, "0")}`;
+}
+
+function offsetAt(ms: number, tz: string): number {
+	const w = wallClock(ms, tz);
+	return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - ms;
+}
+
+/** The instant of a wall-clock time in `tz` (a time in a DST gap moves forward by the gap). */
+export function wallToInstant(w: Wall, tz: string): number {
+	const guess = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms);
+	const first = guess - offsetAt(guess, tz);
+	const second = guess - offsetAt(first, tz);
+	return second;
+}
+
+export interface Recurrence {
+	frequency: "daily" | "weekly";
+	interval?: number;
+	count?: number;
+	until?: string;
+}
+
+export interface Occurrence {
+	startsAt: number;
+	endsAt: number;
+}
+
+/**
+ * The occurrences of a series: every `interval` days or weeks at the same wall-clock time
+ * in the club's time zone (so "Tuesdays 19:00" stays 19:00 across DST), with the first
+ * booking's duration. Stops after `count`, or after `until` (a date: the club's local date,
+ * inclusive; an instant: inclusive), whichever comes first. More than 366 → 422.
+ */
+export function occurrences(startsAt: number, endsAt: number, rec: Recurrence, tz: string): Occurrence[] {
+	if (rec.count === undefined && rec.until === undefined) {
+		throw invalid({ field: "recurrence", type: "recurrenceEnd", message: "A recurrence needs 'count' or 'until'." });
+	}
+	let untilMs: number | undefined;
+	let untilDay: string | undefined;
+	if (rec.until !== undefined) {
+		if (isDate(rec.until)) untilDay = rec.until;
+		else {
+			untilMs = parseInstant(rec.until);
+			if (untilMs === undefined) throw invalid({ field: "recurrence.until", type: "date", message: "The 'until' must be a date (YYYY-MM-DD) or an ISO 8601 time." });
+		}
+	}
+	const step = (rec.frequency === "daily" ? 1 : 7) * (rec.interval ?? 1);
+	const duration = endsAt - startsAt;
+	const first = wallClock(startsAt, tz);
+	const out: Occurrence[] = [];
+	for (let k = 0; ; k++) {
+		if (rec.count !== undefined && k >= rec.count) break;
+		const day = new Date(Date.UTC(first.y, first.mo - 1, first.d + k * step));
+		const start = k === 0 ? startsAt : wallToInstant({ ...first, y: day.getUTCFullYear(), mo: day.getUTCMonth() + 1, d: day.getUTCDate() }, tz);
+		if (untilMs !== undefined && start > untilMs) break;
+		if (untilDay !== undefined && localDate(start, tz) > untilDay) break;
+		if (out.length === MAX_OCCURRENCES) {
+			throw invalid({ field: "recurrence", type: "recurrenceTooLong", message: `A series has at most ${MAX_OCCURRENCES} occurrences.` });
+		}
+		out.push({ startsAt: start, endsAt: start + duration });
+	}
+	if (out.length === 0) {
+		throw invalid({ field: "recurrence.until", type: "recurrenceEmpty", message: "The 'until' is before the first occurrence." });
+	}
+	return out;
+}
