@@ -1,0 +1,110 @@
+/** The API.md Client entity, its JSON schema for the OpenAPI document, and row -> entity. */
+import type { Gender } from "../../lib/normalize/client";
+import type { CategoryLinkRow, ClientRow, Source, VerifiedProfileRow } from "./clients.queries";
+
+export interface ClientCategory {
+	categoryId: string;
+	validFrom: string | null;
+	validUntil: string | null;
+}
+
+export interface Client {
+	id: string;
+	fullName: string;
+	email: string;
+	phone: string;
+	gender: Gender;
+	country: string;
+	birthDate: string | null;
+	notes: string | null;
+	groupId: string;
+	tags: string[];
+	categories: ClientCategory[];
+	verified: boolean;
+	source: Source;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface VerifiedProfile {
+	email: string;
+	fullName: string;
+	phone: string;
+	gender: Gender;
+	country: string;
+	birthDate: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export const toCategory = (r: CategoryLinkRow): ClientCategory => ({ categoryId: r.category_id, validFrom: r.valid_from, validUntil: r.valid_until });
+
+export const toClient = (r: ClientRow, categories: CategoryLinkRow[] = []): Client => ({
+	id: r.id,
+	fullName: r.full_name,
+	email: r.email,
+	phone: r.phone,
+	gender: r.gender,
+	country: r.country,
+	birthDate: r.birth_date,
+	notes: r.notes,
+	groupId: r.group_id,
+	tags: r.tags,
+	categories: categories.map(toCategory),
+	verified: r.verified,
+	source: r.source,
+	createdAt: r.created_at.toISOString(),
+	updatedAt: r.updated_at.toISOString(),
+});
+
+export const toProfile = (r: VerifiedProfileRow): VerifiedProfile => ({
+	email: r.email,
+	fullName: r.full_name,
+	phone: r.phone,
+	gender: r.gender,
+	country: r.country,
+	birthDate: r.birth_date,
+	createdAt: r.created_at.toISOString(),
+	updatedAt: r.updated_at.toISOString(),
+});
+
+const str = { type: "string" };
+const date = { type: ["string", "null"], format: "date" };
+
+export const clientEntity = {
+	type: "object",
+	properties: {
+		id: str,
+		fullName: str,
+		email: { type: "string", format: "email" },
+		phone: { type: "string", description: "E.164" },
+		gender: { enum: ["female", "male", "other"] },
+		country: { type: "string", description: "ISO 3166-1 alpha-2" },
+		birthDate: date,
+		notes: { type: ["string", "null"] },
+		groupId: str,
+		tags: { type: "array", items: str },
+		categories: { type: "array", items: { type: "object", properties: { categoryId: str, validFrom: date, validUntil: date } } },
+		verified: { type: "boolean" },
+		source: { enum: ["staff", "import", "online"] },
+		createdAt: str,
+		updatedAt: str,
+	},
+};
+
+export const clientPage = { type: "object", properties: { items: { type: "array", items: clientEntity }, nextCursor: { type: ["string", "null"] } } };
+
+export const profileEntity = {
+	type: "object",
+	properties: {
+		email: str,
+		fullName: str,
+		phone: str,
+		gender: { enum: ["female", "male", "other"] },
+		country: str,
+		birthDate: date,
+		createdAt: str,
+		updatedAt: str,
+		linkedClients: { type: "integer", description: "Clients (in any club) updated to follow this profile" },
+	},
+};

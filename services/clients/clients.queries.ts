@@ -1,0 +1,190 @@
+/** Pure queries of the clients schema: (db | trx, args) -> rows. Every tenant query filters by club_id. */
+import type { Knex } from "knex";
+import type { Gender } from "../../lib/normalize/client";
+
+type Db = Knex | Knex.Transaction;
+
+export type Source = "staff" | "import" | "online";
+
+export interface ClientRow {
+	club_id: string;
+	id: string;
+	full_name: string;
+	email: string;
+	phone: string;
+	gender: Gender;
+	country: string;
+	birth_date: string | null;
+	notes: string | null;
+	group_id: string;
+	tags: string[];
+	verified: boolean;
+	source: Source;
+	created_at: Date;
+	updated_at: Date;
+	deleted_at: Date | null;
+}
+
+export interface CategoryLinkRow {
+	club_id: string;
+	client_id: string;
+	category_id: string;
+	valid_from: string | null;
+	valid_until: string | null;
+	created_at: Date;
+}
+
+export interface VerifiedProfileRow {
+	email: string;
+	full_name: string;
+	phone: string;
+	gender: Gender;
+	country: string;
+	birth_date: string | null;
+	created_at: Date;
+	updated_at: Date;
+}
+
+export const NOW = "date_trunc('milliseconds', clock_timestamp())";
+
+export const liveClients = (db: Db, clubId: string) => db<ClientRow>("clients").where({ club_id: clubId }).whereNull("deleted_at");
+
+export const findClient = (db: Db, clubId: string, id: string) => liveClients(db, clubId).where({ id }).first();
+
+export const findClientByEmail = (db: Db, clubId: string, email: string) => liveClients(db, clubId).where({ email }).first();
+
+/** Category links of these clients, oldest first. */
+export async function categoriesOf(db: Db, clubId: string, clientIds: string[]): Promise<Map<string, CategoryLinkRow[]>> {
+	const out = new Map<string, CategoryLinkRow[]>();
+	if (!clientIds.length) return out;
+	const rows: CategoryLinkRow[] = await db<CategoryLinkRow>("client_categories")
+		.where({ club_id: clubId })
+		.whereIn("client_id", clientIds)
+		.orderBy([{ column: "created_at" }, { column: "category_id" }]);
+	for (const r of rows) {
+		const list = out.get(r.client_id) ?? [];
+		list.push(r);
+		out.set(r.client_id, list);
+	}
+	return out;
+}
+
+export interface NewClientRow {
+	club_id: string;
+	id: string;
+	full_name: string;
+	email: string;
+	phone: string;
+	gender: Gender;
+	country: string;
+	birth_date: string | null;
+	notes: string | null;
+	group_id: string;
+	tags: string[];
+	verified: boolean;
+	source: Source;
+}
+
+/** Inserts unless a live client of the club has the e-mail (race-safe): the row, or null on conflict. */
+export async function insertClient(db: Db, row: NewClientRow): Promise<ClientRow | null> {
+	const res = await db.raw(
+		`INSERT INTO clients (club_id, id, full_name, email, phone, gender, country, birth_date, notes, group_id, tags, verified, source)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?)
+		 ON CONFLICT (club_id, email) WHERE deleted_at IS NULL DO NOTHING
+		 RETURNING *`,
+		[row.club_id, row.id, row.full_name, row.email, row.phone, row.gender, row.country, row.birth_date, row.notes, row.group_id, row.tags, row.verified, row.source],
+	);
+	return (res.rows[0] as ClientRow) ?? null;
+}
+
+export interface ListFilters {
+	q?: string;
+	groupId?: string;
+	tag?: string;
+	categoryId?: string;
+	verified?: boolean;
+}
+
+/** Escapes LIKE's wildcards so user text matches literally. */
+export const likeEscape = (text: string) => text.replace(/[\\%_]/g, m => `\\${m}`);
+
+/**
+ * Applies the list filters. `q`: name substring (case- and accent-insensitive, trigram
+ * index), or e-mail prefix, or phone digits (when `q` looks like a phone number).
+ */
+export function applyFilters(query: Knex.QueryBuilder, clubId: string, f: ListFilters): Knex.QueryBuilder {
+	if (f.groupId !== undefined) query.where("clients.group_id", f.groupId);
+	if (f.tag !== undefined) query.whereRaw("clients.tags @> ARRAY[?]::text[]", [f.tag]);
+	if (f.verified !== undefined) query.where("clients.verified", f.verified);
+	if (f.categoryId !== undefined) {
+		query.whereExists(function (this: Knex.QueryBuilder) {
+			this.select(1)
+				.from("client_categories as cc")
+				.where("cc.club_id", clubId)
+				.whereRaw("cc.client_id = clients.id")
+				.where("cc.category_id", f.categoryId!);
+		});
+	}
+	const q = f.q?.trim();
+	if (q) {
+		const digits = q.replace(/\D/g, "");
+		const phoneLike = /^[+\d\s().\-/]+$/.test(q) && digits.length >= 3;
+		query.where(b => {
+			b.whereRaw("clients.search_text(clients.full_name) LIKE '%' || clients.search_text(?) || '%'", [likeEscape(q)]);
+			b.orWhere("clients.email", "like", `${likeEscape(q.toLowerCase())}%`);
+			if (phoneLike) b.orWhere("clients.phone", "like", `%${digits}%`);
+		});
+	}
+	return query;
+}
+
+export const categoryLinks = (db: Db, clubId: string, clientId: string) => db<CategoryLinkRow>("client_categories").where({ club_id: clubId, client_id: clientId });
+
+export async function upsertCategory(db: Db, row: { club_id: string; client_id: string; category_id: string; valid_from: string | null; valid_until: string | null }): Promise<void> {
+	await db.raw(
+		`INSERT INTO client_categories (club_id, client_id, category_id, valid_from, valid_until) VALUES (?, ?, ?, ?, ?)
+		 ON CONFLICT (club_id, client_id, category_id) DO UPDATE SET valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until`,
+		[row.club_id, row.client_id, row.category_id, row.valid_from, row.valid_until],
+	);
+}
+
+export async function touch(db: Db, clubId: string, id: string): Promise<ClientRow | undefined> {
+	const rows = await liveClients(db, clubId).where({ id }).update({ updated_at: db.raw(NOW) } as any).returning("*");
+	return rows[0] as ClientRow | undefined;
+}
+
+/** Tag -> number of live clients, alphabetical. */
+export async function tagCounts(db: Db, clubId: string): Promise<Array<{ tag: string; clientCount: number }>> {
+	const res = await db.raw(
+		`SELECT t.tag, count(*)::int AS "clientCount"
+		   FROM clients c CROSS JOIN LATERAL unnest(c.tags) AS t(tag)
+		  WHERE c.club_id = ? AND c.deleted_at IS NULL
+		  GROUP BY t.tag ORDER BY t.tag`,
+		[clubId],
+	);
+	return res.rows;
+}
+
+export async function countByGroup(db: Db, clubId: string, groupIds?: string[]): Promise<Record<string, number>> {
+	const query = liveClients(db, clubId).select("group_id").count<{ group_id: string; count: number }[]>("* as count").groupBy("group_id");
+	if (groupIds) query.whereIn("group_id", groupIds);
+	const rows = await query;
+	return Object.fromEntries(rows.map(r => [r.group_id, Number(r.count)]));
+}
+
+export async function countByCategory(db: Db, clubId: string, categoryIds?: string[]): Promise<Record<string, number>> {
+	const query = db("client_categories as cc")
+		.join("clients as c", function () {
+			this.on("c.club_id", "cc.club_id").andOn("c.id", "cc.client_id");
+		})
+		.where("cc.club_id", clubId)
+		.whereNull("c.deleted_at")
+		.select("cc.category_id")
+		.count("* as count")
+		.groupBy("cc.category_id");
+	if (categoryIds) query.whereIn("cc.category_id", categoryIds);
+	const rows = (await query) as unknown as Array<{ category_id: string; count: number }>;
+	return Object.fromEntries(rows.map(r => [r.category_id, Number(r.count)]));
+}
+
+export const findProfile = (db: Db, email: string) => db<VerifiedProfileRow>("verified_profiles").where({ email }).first();
