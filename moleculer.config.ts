@@ -34,6 +34,11 @@ export interface Env {
 	importChunkRows: number;
 	/** Seconds the gateway caches a resolved API key (revocations are also pushed by event). */
 	keyCacheMs: number;
+	/** How long a bus call may take before it fails (ms). */
+	requestTimeoutMs: number;
+	/** Heartbeats between nodes (s); a node silent for heartbeatTimeoutS is taken as gone. */
+	heartbeatIntervalS: number;
+	heartbeatTimeoutS: number;
 	/** Per-key request budget per minute (0 = unlimited). */
 	rateLimitPerMinute: number;
 }
@@ -80,6 +85,9 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		importMaxBytes: int(source.IMPORT_MAX_BYTES, 200 * 1024 * 1024, "IMPORT_MAX_BYTES"),
 		importChunkRows: int(source.IMPORT_CHUNK_ROWS, 2000, "IMPORT_CHUNK_ROWS"),
 		keyCacheMs: int(source.KEY_CACHE_MS, 1000, "KEY_CACHE_MS"),
+		requestTimeoutMs: int(source.REQUEST_TIMEOUT_MS, 30_000, "REQUEST_TIMEOUT_MS"),
+		heartbeatIntervalS: int(source.HEARTBEAT_INTERVAL_S, 5, "HEARTBEAT_INTERVAL_S"),
+		heartbeatTimeoutS: int(source.HEARTBEAT_TIMEOUT_S, 15, "HEARTBEAT_TIMEOUT_S"),
 		rateLimitPerMinute: int(source.RATE_LIMIT_PER_MINUTE, 0, "RATE_LIMIT_PER_MINUTE"),
 	};
 }
@@ -93,7 +101,9 @@ export function brokerOptions(env: Env, overrides: Partial<BrokerOptions> = {}):
 		serializer: "Notepack",
 		logger: { type: "Console", options: { formatter: "short", colors: process.stdout.isTTY } },
 		logLevel: env.logLevel as BrokerOptions["logLevel"],
-		requestTimeout: 30_000,
+		requestTimeout: env.requestTimeoutMs,
+		heartbeatInterval: env.heartbeatIntervalS,
+		heartbeatTimeout: env.heartbeatTimeoutS,
 		retryPolicy: { enabled: false },
 		transit: { maxChunkSize: 64 * 1024, disableReconnect: false },
 		registry: { strategy: "RoundRobin", preferLocal: true },

@@ -70,7 +70,7 @@ const ApiService = defineService({
 				authorization: true,
 				mergeParams: true,
 				bodyParsers: { json: { limit: "1mb", strict: true }, urlencoded: false },
-				callOptions: { timeout: 30_000 },
+				callOptions: { timeout: readEnv().requestTimeoutMs },
 				async onBeforeCall(this: any, ctx: Context<any, any>, _route: any, req: Req) {
 					req.$startedAt = process.hrtime.bigint();
 					const isStream = req.$alias?.type === "stream";
