@@ -6,6 +6,8 @@
  *     `seq` orders a wallet's entries exactly as they were applied (it is taken under the
  *     wallet's row lock), `created_at` is clock_timestamp() at insert, also under that lock.
  *   - idempotency_keys: IdempotencyMixin's records (movement + balance + answer in one commit).
+ * The service's own role may not TRUNCATE (db.mixin grants it SELECT/INSERT/UPDATE/DELETE);
+ * the trigger also stops the owner and any other role.
  */
 import type { Knex } from "knex";
 import { createIdempotencyTable } from "../../mixins/idempotency.mixin";

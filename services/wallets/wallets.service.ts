@@ -253,6 +253,8 @@ const WalletsService = defineService({
 				responses: { "201": { description: "The refund's ledger entry", schema: transactionEntity }, "409": { description: "REFUND_EXCEEDS_DEBIT, or the same Idempotency-Key still in flight" } },
 			},
 			async handler(this: any, ctx: Context<RefundParams, HttpMeta>): Promise<Transaction> {
+				// fastest-validator lets an optional null through; "refund everything" is said by leaving it out.
+				if (ctx.params.amount === null) throw invalid({ field: "amount", type: "number", message: "The 'amount' field must be a number." });
 				return this.move(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
 					const clubId = ctx.meta.clubId;
 					const p = ctx.params;
