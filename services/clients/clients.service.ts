@@ -119,7 +119,7 @@ const ClientsService = defineService({
 				if ("errors" in norm) throw invalid(norm.errors);
 				const value = norm.value as NormalizedClient;
 				const clubId = ctx.meta.clubId;
-				return this.idempotent(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
+				const client: Client = await this.idempotent(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
 					const existing = await q.findClientByEmail(trx, clubId, value.email);
 					if (existing) throw this.clientExists(existing.id);
 					const group = await this.resolveGroup(ctx, groupId, source);
@@ -156,8 +156,11 @@ const ClientsService = defineService({
 					if (verified) await trx("verified_links").insert({ email: row.email, club_id: clubId, client_id: row.id });
 					const client = toClient(row);
 					onCommit(() => ctx.emit("clients.created", { clubId, client }));
-					return created(ctx, client, `/api/v1/clients/${row.id}`);
+					return created(ctx, client);
 				});
+				// Also on a replay (the mixin restores the status, not the headers).
+				if (ctx.meta.$statusCode === 201) ctx.meta.$location = `/api/v1/clients/${client.id}`;
+				return client;
 			},
 		},
 
