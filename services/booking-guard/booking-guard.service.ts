@@ -149,7 +149,12 @@ const productIdParam = { type: "string", min: 1, max: 100, pattern: PRODUCT_ID_R
 const timeParam = { type: "string", min: 1, max: 64 } as const;
 const channelParam = { type: "enum", values: ["online", "staff"], optional: true, default: "online" } as const;
 
-const KIND = { client: "client", group: "group", categories: "categories", product: "product", club: "club", future: "future" } as const;
+const KIND = { client: "client", groups: "groups", product: "product", club: "club", future: "future" } as const;
+
+interface Snapshot {
+	groups: Map<string, GroupFacts>;
+	categories: Map<string, CategoryFacts>;
+}
 const key = FactCache.key;
 
 /** 422 for times that are not ISO instants or run backwards; the parsed times otherwise. */
@@ -243,14 +248,14 @@ const BookingGuardService = defineService({
 				const online = p.channel !== "staff";
 				const now = Date.now();
 
-				const client: ClientFacts = await this.clientFacts(ctx, p.clientId);
-				const [group, rule, starts, categories, tz] = await Promise.all([
-					this.groupFacts(ctx, client.groupId) as Promise<GroupFacts>,
+				const [client, snap, rule, starts] = await Promise.all([
+					this.clientFacts(ctx, p.clientId) as Promise<ClientFacts>,
+					this.groupsSnapshot(ctx) as Promise<Snapshot>,
 					this.productRule(ctx, p.productId) as Promise<ProductRule | null>,
 					online ? (this.futureStarts(clubId, p.clientId) as Promise<number[]>) : Promise.resolve([] as number[]),
-					p.price && client.categories.length ? (this.categories(ctx) as Promise<Map<string, CategoryFacts>>) : Promise.resolve(new Map<string, CategoryFacts>()),
-					p.price && client.categories.length ? (this.clubTimezone(ctx) as Promise<string>) : Promise.resolve("UTC"),
 				]);
+				const group: GroupFacts = snap.groups.get(client.groupId) ?? (await this.groupFacts(ctx, client.groupId));
+				const tz: string = p.price && client.categories.length ? await this.clubTimezone(ctx) : "UTC";
 
 				const access = accessReasons(rule, group.id);
 				const reasons = [...access.reasons];
@@ -261,7 +266,7 @@ const BookingGuardService = defineService({
 				}
 				const result: CheckResult = { allowed: false, visible: access.visible, reasons, paymentMethods: [...group.paymentMethods] };
 				if (p.price) {
-					result.price = computePrice(p.price.amount, currency!, group.vatRate, client.categories, categories, localDate(start, tz));
+					result.price = computePrice(p.price.amount, currency!, group.vatRate, client.categories, snap.categories, localDate(start, tz));
 					if (p.paymentMethod === "wallet" && result.price.final > 0) {
 						const wallet: { balance: number } = await ctx.call("wallets.balance", { clientId: p.clientId, currency });
 						if (wallet.balance < result.price.final) reasons.push(reason("INSUFFICIENT_WALLET_BALANCE", `The client's ${currency} wallet holds less than ${result.price.final}.`));
@@ -360,7 +365,7 @@ const BookingGuardService = defineService({
 					);
 					const bookings = rows.map(toBooking);
 					onCommit(() => this.announce(ctx, "bookings.confirmed", bookings));
-					return created(ctx, { bookings });
+					return created(ctx, { bookings }, `/api/v1/clients/${p.clientId}/bookings?scope=future`);
 				});
 			},
 		},
@@ -485,35 +490,28 @@ const BookingGuardService = defineService({
 			},
 		},
 		"groups.updated": {
-			handler(this: any, ctx: Context<{ clubId: string; group?: { id?: string }; groupId?: string }>) {
-				const { clubId } = ctx.params;
-				const id = ctx.params.group?.id ?? ctx.params.groupId;
-				if (typeof clubId !== "string") return;
-				if (typeof id === "string") this.facts.invalidate(key(clubId, KIND.group, id));
-				else this.facts.invalidatePrefix(key(clubId, KIND.group));
+			handler(this: any, ctx: Context<{ clubId: string }>) {
+				if (typeof ctx.params?.clubId === "string") this.facts.invalidate(key(ctx.params.clubId, KIND.groups));
 			},
 		},
 		"groups.deleted": {
 			// Its clients moved to another group (possibly in bulk, without an event each).
 			handler(this: any, ctx: Context<{ clubId: string; groupId?: string }>) {
-				const { clubId } = ctx.params;
-				if (typeof clubId !== "string") return;
-				this.facts.invalidatePrefix(key(clubId, KIND.group));
-				this.facts.invalidatePrefix(key(clubId, KIND.client));
+				if (typeof ctx.params?.clubId !== "string") return;
+				this.facts.invalidate(key(ctx.params.clubId, KIND.groups));
+				this.facts.invalidatePrefix(key(ctx.params.clubId, KIND.client));
 			},
 		},
 		"groups.defaultChanged": {
 			handler(this: any, ctx: Context<{ clubId: string }>) {
-				if (typeof ctx.params.clubId !== "string") return;
-				this.facts.invalidatePrefix(key(ctx.params.clubId, KIND.group));
-				this.facts.invalidatePrefix(key(ctx.params.clubId, KIND.client));
+				if (typeof ctx.params?.clubId === "string") this.facts.invalidate(key(ctx.params.clubId, KIND.groups));
 			},
 		},
 		"categories.updated": {
 			// A deleted category also leaves its clients (possibly without an event each).
 			handler(this: any, ctx: Context<{ clubId: string; deleted?: boolean }>) {
-				if (typeof ctx.params.clubId !== "string") return;
-				this.facts.invalidatePrefix(key(ctx.params.clubId, KIND.categories));
+				if (typeof ctx.params?.clubId !== "string") return;
+				this.facts.invalidate(key(ctx.params.clubId, KIND.groups));
 				if (ctx.params.deleted) this.facts.invalidatePrefix(key(ctx.params.clubId, KIND.client));
 			},
 		},
@@ -553,14 +551,29 @@ const BookingGuardService = defineService({
 			return fresh ? this.facts.fresh(k, load) : this.facts.get(k, load);
 		},
 
-		/** groups.get through the cache: the group's booking policy. */
-		groupFacts(this: any, ctx: Context<unknown, HttpMeta>, groupId: string, fresh = false): Promise<GroupFacts> {
-			const k = key(ctx.meta.clubId, KIND.group, groupId);
-			const load = async (): Promise<GroupFacts> => {
-				const g: any = await ctx.call("groups.get", { id: groupId });
-				return { id: g.id, maxFutureBookings: g.maxFutureBookings ?? null, paymentMethods: g.paymentMethods ?? [], vatRate: g.vatRate ?? null };
+		/**
+		 * groups.snapshot through the cache: every group's policy and every category of the
+		 * club in one cheap read (no client counts), dropped on any groups.* / categories event.
+		 */
+		groupsSnapshot(this: any, ctx: Context<unknown, HttpMeta>, fresh = false): Promise<Snapshot> {
+			const k = key(ctx.meta.clubId, KIND.groups);
+			const load = async (): Promise<Snapshot> => {
+				const snap: any = await ctx.call("groups.snapshot", {});
+				return {
+					groups: new Map((snap.groups ?? []).map((g: any) => [g.id, { id: g.id, maxFutureBookings: g.maxFutureBookings ?? null, paymentMethods: g.paymentMethods ?? [], vatRate: g.vatRate ?? null }])),
+					categories: new Map((snap.categories ?? []).map((c: any) => [c.id, { id: c.id, discountPercent: Number(c.discountPercent ?? 0) }])),
+				};
 			};
 			return fresh ? this.facts.fresh(k, load) : this.facts.get(k, load);
+		},
+
+		/** A group's booking policy (a group the cached snapshot does not know yet: read again once). */
+		async groupFacts(this: any, ctx: Context<unknown, HttpMeta>, groupId: string, fresh = false): Promise<GroupFacts> {
+			let snap: Snapshot = await this.groupsSnapshot(ctx, fresh);
+			if (!snap.groups.has(groupId) && !fresh) snap = await this.groupsSnapshot(ctx, true);
+			const group = snap.groups.get(groupId);
+			if (!group) throw new NotFoundError("Group");
+			return group;
 		},
 
 		/** One product's access rule (null: open to all). */
@@ -583,14 +596,6 @@ const BookingGuardService = defineService({
 				return new Map(missing.map((k, i) => [k, rules[ids[i]] ?? null]));
 			});
 			return new Map(productIds.map((id, i) => [id, byKey.get(keys[i]) ?? null]));
-		},
-
-		/** Every category of the club by id (for the discount). */
-		categories(this: any, ctx: Context<unknown, HttpMeta>): Promise<Map<string, CategoryFacts>> {
-			return this.facts.get(key(ctx.meta.clubId, KIND.categories), async () => {
-				const list: any[] = await ctx.call("groups.getCategories", {});
-				return new Map(list.map(c => [c.id, { id: c.id, discountPercent: Number(c.discountPercent ?? 0) }]));
-			});
 		},
 
 		/** The club's IANA time zone. */
