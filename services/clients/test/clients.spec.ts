@@ -7,41 +7,10 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { app, newClub, platformKey, type Running, type TestClub } from "../../../test/support/app";
+import { eventRecorder, person } from "./helpers";
 
 const uuid = () => crypto.randomUUID();
 const email = (tag = "c") => `${tag}.${crypto.randomBytes(4).toString("hex")}@example.com`;
-
-export function person(over: Record<string, unknown> = {}) {
-	return { fullName: "Ana García", email: email("ana"), phone: "612 345 678", gender: "F", country: "ES", ...over };
-}
-
-/** Records the clients.* events the app emits (a listener, not a stand-in for any service). */
-export function eventRecorder(broker: ServiceBroker) {
-	const events: Array<{ name: string; payload: any }> = [];
-	const name = `test-clients-events-${crypto.randomBytes(3).toString("hex")}`;
-	const svc = broker.createService({
-		name,
-		settings: { tenant: false },
-		events: {
-			"clients.*"(ctx: any) {
-				events.push({ name: ctx.eventName, payload: ctx.params });
-			},
-		},
-	});
-	return {
-		events,
-		async waitFor(pred: (e: { name: string; payload: any }) => boolean, ms = 3000) {
-			const until = Date.now() + ms;
-			while (Date.now() < until) {
-				const hit = events.find(pred);
-				if (hit) return hit;
-				await new Promise(r => setTimeout(r, 20));
-			}
-			throw Object.assign(new Error(`event not seen in ${ms} ms`), { name: "AssertionError" });
-		},
-		stop: () => broker.destroyService(svc),
-	};
-}
 
 describe("Clients: create, read, edit, delete (single process)", () => {
 	let a: Running;
