@@ -269,7 +269,7 @@ const GroupsService = defineService({
 		getCategories: {
 			params: { ids: { type: "array", items: "string", max: 1000, optional: true } },
 			async handler(this: any, ctx: Context<{ ids?: string[] }, HttpMeta>): Promise<Category[]> {
-				const ids = ctx.params.ids ? [...new Set(ctx.params.ids.filter(isUuid))] : undefined;
+				const ids = ctx.params.ids ? [...new Set(ctx.params.ids.filter(isUuid).map(i => i.toLowerCase()))] : undefined;
 				if (ids && ids.length === 0) return [];
 				const rows: q.CategoryRow[] = await q.listCategories(this.db, ctx.meta.clubId, ids);
 				if (!rows.length) return [];
@@ -431,10 +431,12 @@ const GroupsService = defineService({
 				responses: { "204": { description: "Deleted" }, "409": { description: "SYSTEM_GROUP, DEFAULT_GROUP or GROUP_NOT_EMPTY" } },
 			},
 			async handler(this: any, ctx: Context<{ id: string; moveClientsTo?: string }, HttpMeta>) {
-				const { id, moveClientsTo } = ctx.params;
+				// UUIDs in canonical (lower) case: other services key their answers by our ids.
+				const id = ctx.params.id.toLowerCase();
+				const moveClientsTo = ctx.params.moveClientsTo?.toLowerCase();
 				const clubId = ctx.meta.clubId;
 				if (!isUuid(id)) throw new NotFoundError("Group");
-				if (moveClientsTo !== undefined && (!isUuid(moveClientsTo) || moveClientsTo.toLowerCase() === id.toLowerCase())) {
+				if (moveClientsTo !== undefined && (!isUuid(moveClientsTo) || moveClientsTo === id)) {
 					// Checked again under lock below; this answers a malformed or same target before any lock.
 					const same = isUuid(moveClientsTo);
 					throw invalid({ field: "moveClientsTo", type: same ? "sameGroup" : "group", message: same ? "The 'moveClientsTo' group must be another group." : "The 'moveClientsTo' group is not a group of this club." });
@@ -494,7 +496,7 @@ const GroupsService = defineService({
 			},
 			async handler(this: any, ctx: Context<{ groupId: string }, HttpMeta>): Promise<Group> {
 				const clubId = ctx.meta.clubId;
-				const { groupId } = ctx.params;
+				const groupId = ctx.params.groupId.toLowerCase();
 				const notAGroup = () => invalid({ field: "groupId", type: "group", message: "The 'groupId' is not a group of this club." });
 				if (!isUuid(groupId)) throw notAGroup();
 				const result = await this.db.transaction(async (trx: Knex.Transaction) => {
@@ -624,7 +626,7 @@ const GroupsService = defineService({
 				responses: { "204": { description: "Deleted" }, "409": { description: "CATEGORY_IN_USE" } },
 			},
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
-				const { id } = ctx.params;
+				const id = ctx.params.id.toLowerCase();
 				const clubId = ctx.meta.clubId;
 				if (!isUuid(id)) throw new NotFoundError("Category");
 				await this.db.transaction(async (trx: Knex.Transaction) => {
@@ -669,8 +671,8 @@ const GroupsService = defineService({
 						.map(({ g, i }) => ({ field: `groupIds[${i}]`, type: "group", message: `'${g.slice(0, 64)}' is not a group of this club.` }));
 				const uuids = groupIds.filter(isUuid);
 				const rule: q.ProductRuleRow = await this.db.transaction(async (trx: Knex.Transaction) => {
-					// FOR SHARE: a group cannot be deleted between this check and the insert.
-					const found: string[] = uuids.length ? await q.groupsOfClub(trx, clubId).whereIn("id", uuids).forShare().pluck("id") : [];
+					// FOR SHARE, in id order like every other group lock: a group cannot be deleted between this check and the insert.
+					const found: string[] = uuids.length ? await q.groupsOfClub(trx, clubId).whereIn("id", uuids).orderBy("id").forShare().pluck("id") : [];
 					const errors = unknown(new Set(found));
 					if (errors.length) throw invalid(errors);
 					try {

@@ -259,6 +259,20 @@ describe("Groups", () => {
 			assert.equal((await a.http.get(`/groups/${from.id}`, { key: club.viewer })).status, 404);
 		});
 
+		it("when the ids are sent in upper case, then the same rules hold (the group with clients is not deleted without a target)", async () => {
+			const from = (await create({ name: "Upper from" })).body;
+			const to = (await create({ name: "Upper to" })).body;
+			const client = await makeClient(a.http, club.staff, { groupId: from.id });
+			const refused = await a.http.del(`/groups/${from.id.toUpperCase()}`, { key: club.admin });
+			assert.equal(refused.status, 409);
+			assert.equal(refused.body.type, "GROUP_NOT_EMPTY");
+			const same = await a.http.del(`/groups/${from.id.toUpperCase()}?moveClientsTo=${from.id}`, { key: club.admin });
+			assert.equal(same.status, 422);
+			const res = await a.http.del(`/groups/${from.id.toUpperCase()}?moveClientsTo=${to.id.toUpperCase()}`, { key: club.admin });
+			assert.equal(res.status, 204);
+			assert.equal((await a.http.get(`/clients/${client.id}`, { key: club.viewer })).body.groupId, to.id);
+		});
+
 		it("when a group's clients are moved into External, then that is allowed (External is a group like the others for moves)", async () => {
 			const from = (await create({ name: "Into external" })).body;
 			const ext = (await groupsOf(club)).find(g => g.system);
