@@ -92,13 +92,12 @@ export async function startCluster(nodes: NodeSpec[], opts: { transporter?: bool
 		brokers.push(broker);
 	}
 	await Promise.all(brokers.map(b => b.start()));
-	const gatewayBroker = brokers.find(b => b.getLocalService("api"));
-	if (gatewayBroker) {
-		const api: any = gatewayBroker.getLocalService("api");
-		port = (api.server.address() as { port: number }).port;
-		// Wait until the gateway knows every service's REST aliases (remote ones arrive by discovery).
-		const wanted = new Set(nodes.flatMap(n => n.services));
-		await gatewayBroker.waitForServices([...wanted].filter(s => s !== "api"), 15_000);
+	// Every gateway must know every service's REST aliases (remote ones arrive by discovery).
+	const wanted = [...new Set(nodes.flatMap(n => n.services))].filter(s => s !== "api");
+	for (const b of brokers.filter(x => x.getLocalService("api"))) {
+		const api: any = b.getLocalService("api");
+		if (!port) port = (api.server.address() as { port: number }).port;
+		await b.waitForServices(wanted, 15_000);
 		api.refreshAliases();
 	}
 	const baseUrl = `http://127.0.0.1:${port}`;
