@@ -17,12 +17,14 @@ const EVENTS = ["groups.updated", "groups.deleted", "groups.defaultChanged", "ca
 export class EventRecorder {
 	readonly seen: Recorded[] = [];
 
-	static async on(broker: ServiceBroker): Promise<EventRecorder> {
+	/** `emitters`: other brokers (nodes) that must know the recorder before the test emits. */
+	static async on(broker: ServiceBroker, emitters: ServiceBroker[] = []): Promise<EventRecorder> {
 		const rec = new EventRecorder();
 		const events: Record<string, (ctx: any) => void> = {};
 		for (const name of EVENTS) events[name] = (ctx: any) => void rec.seen.push({ event: name, payload: ctx.params });
-		broker.createService({ name: `groups-events-${crypto.randomBytes(4).toString("hex")}`, events });
-		await broker.waitForServices([]);
+		const name = `groups-events-${crypto.randomBytes(4).toString("hex")}`;
+		broker.createService({ name, events });
+		await Promise.all([broker, ...emitters].map(b => b.waitForServices([name], 10_000)));
 		return rec;
 	}
 
