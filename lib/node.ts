@@ -6,6 +6,7 @@ import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { brokerOptions, type Env, type ServiceName } from "../moleculer.config";
 import { SERVICES } from "../services";
 import { TenantMiddleware } from "./tenant.middleware";
+import { InputMiddleware } from "./input.middleware";
 
 export interface NodeOptions {
 	env: Env;
@@ -16,7 +17,7 @@ export interface NodeOptions {
 
 export function createNode({ env, broker, overrides }: NodeOptions): ServiceBroker {
 	const options = brokerOptions(env, broker);
-	options.middlewares = [...(options.middlewares ?? []), TenantMiddleware];
+	options.middlewares = [...(options.middlewares ?? []), TenantMiddleware, InputMiddleware];
 	const b = new ServiceBroker(options);
 	for (const name of env.services) {
 		const schema = SERVICES[name];

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { app, newClub, type Running, type TestClub } from "../support/app";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
 type Schema = Record<string, any>;
 
