@@ -17,7 +17,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import { ServiceBroker } from "moleculer";
+import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { freePort } from "../../lib/embedded-pg";
 import { startInfra } from "../../test/support/infra";
 import { httpClient, newClub } from "../../test/support/app";
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
 	try {
 		children.push(await startNode({ ...common, SERVICES: "api,clubs,groups,clients,wallets", NODE_ID: `${namespace}-rest`, PORT: String(port), HOST: "127.0.0.1" }));
 		children.push(await startNode({ ...common, SERVICES: "booking-guard", NODE_ID: `${namespace}-guard`, BENCH_ECHO: "1" }));
-		caller = new ServiceBroker({ nodeID: `${namespace}-caller`, namespace, transporter: infra.natsUrl, serializer: "Notepack", logger: false, requestTimeout: 30_000, retryPolicy: { enabled: false } });
+		caller = new ServiceBroker({ nodeID: `${namespace}-caller`, namespace, transporter: infra.natsUrl as BrokerOptions["transporter"], serializer: "Notepack", logger: false, requestTimeout: 30_000, retryPolicy: { enabled: false } });
 		await caller.start();
 		await caller.waitForServices(["booking-guard", "bench-echo", "groups", "clients", "wallets"], 30_000);
 
