@@ -7,6 +7,7 @@ import { brokerOptions, type Env, type ServiceName } from "../moleculer.config";
 import { SERVICES } from "../services";
 import { TenantMiddleware } from "./tenant.middleware";
 import { InputMiddleware } from "./input.middleware";
+import { channelsMiddleware } from "../services/import/import.channels";
 
 export interface NodeOptions {
 	env: Env;
@@ -18,6 +19,8 @@ export interface NodeOptions {
 export function createNode({ env, broker, overrides }: NodeOptions): ServiceBroker {
 	const options = brokerOptions(env, broker);
 	options.middlewares = [...(options.middlewares ?? []), TenantMiddleware, InputMiddleware];
+	// Reliable channels (import chunks): JetStream over the NATS transporter, in-process otherwise.
+	if (env.services.includes("import")) options.middlewares.push(channelsMiddleware(env));
 	const b = new ServiceBroker(options);
 	for (const name of env.services) {
 		const schema = SERVICES[name];

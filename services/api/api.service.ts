@@ -70,7 +70,9 @@ const ApiService = defineService({
 				authorization: true,
 				mergeParams: true,
 				bodyParsers: { json: { limit: "1mb", strict: true }, urlencoded: false },
-				callOptions: { timeout: readEnv().requestTimeoutMs },
+				// No per-call timeout: the broker's requestTimeout (REQUEST_TIMEOUT_MS) applies unless an
+				// action declares its own (the CSV upload streams for longer).
+				callOptions: {},
 				async onBeforeCall(this: any, ctx: Context<any, any>, _route: any, req: Req) {
 					req.$startedAt = process.hrtime.bigint();
 					const isStream = req.$alias?.type === "stream";
@@ -79,6 +81,11 @@ const ApiService = defineService({
 						if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(ct)) {
 							throw Object.assign(new BadRequestError("Send the body as application/json", "UNSUPPORTED_MEDIA_TYPE"), { code: 415 });
 						}
+					}
+					// A streamed body's headers, for the action (which may run on another node).
+					if (isStream) {
+						const len = req.headers["content-length"];
+						ctx.meta.upload = { contentType: String(req.headers["content-type"] ?? ""), contentLength: len !== undefined && /^\d+$/.test(len) ? Number(len) : null };
 					}
 				},
 				async onAfterCall(this: any, _ctx: Context, _route: any, req: Req, res: ServerResponse, data: unknown) {

@@ -1,9 +1,260 @@
 /**
  * `clients.importBatch`: the import workers' one write path into the clients schema.
- * (Arrives with the CSV import issue; mixed into the clients service.)
+ *
+ * Takes one chunk of rows already normalised by lib/normalize/client.ts (the import worker
+ * runs `normalizeClientInput`, the same code behind POST /clients) and applies it in one
+ * transaction: new e-mails are inserted (one multi-row INSERT … ON CONFLICT on the
+ * club's unique e-mail), existing ones skipped or updated (`onDuplicate`), verified
+ * clients never updated, e-mails of verified profiles checked like POST /clients does.
+ *
+ * Exactly once: the first statement records (club, job, chunk) in `import_batches`; a
+ * redelivered chunk (a worker died after the commit, or two workers got it at once) waits
+ * on that row and gets the stored outcome back instead of writing anything again.
+ * `dryRun` reads only and answers what would happen.
  */
-import type { ServiceSchema } from "moleculer";
+import crypto from "node:crypto";
+import type { Context, ServiceSchema } from "moleculer";
+import type { Knex } from "knex";
+import type { HttpMeta } from "../../lib/http";
+import type { Gender, IdentityField } from "../../lib/normalize/client";
+import type { ClientRow, VerifiedProfileRow } from "./clients.queries";
+
+export interface ImportBatchClient {
+	fullName: string;
+	email: string;
+	phone: string;
+	gender: Gender;
+	country: string;
+	birthDate: string | null;
+	notes: string | null;
+	tags: string[];
+	/** The group for a new client (the named group, the job's group or the club's default). */
+	groupId: string;
+	/** Whether an update moves an existing client to groupId (the row or the job named a group). */
+	setGroup: boolean;
+}
+
+export interface ImportBatchParams {
+	jobId: string;
+	chunkIndex: number;
+	onDuplicate: "skip" | "update";
+	dryRun?: boolean;
+	rows: Array<{ line: number; client: ImportBatchClient }>;
+}
+
+export interface ImportRowError {
+	line: number;
+	field: string;
+	code: string;
+	message: string;
+}
+
+export interface ImportBatchOutcome {
+	created: number;
+	updated: number;
+	skipped: number;
+	failed: number;
+	errors: ImportRowError[];
+	/** Ids of updated clients (for cache invalidation); empty on a replay. */
+	updatedIds: string[];
+	/** True when this chunk had already been applied: nothing was written this time. */
+	replayed: boolean;
+}
+
+const NOW = "date_trunc('milliseconds', clock_timestamp())";
+const IDENTITY: IdentityField[] = ["fullName", "phone", "gender", "country", "birthDate"];
+
+function profileIdentity(p: VerifiedProfileRow): Record<string, string | null> {
+	return { fullName: p.full_name, email: p.email, phone: p.phone, gender: p.gender, country: p.country, birthDate: p.birth_date };
+}
+
+const sameTags = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
 export const ImportBatchMixin: Partial<ServiceSchema> = {
-	actions: {},
+	actions: {
+		/** Internal (import workers): applies one normalised chunk exactly once; see the file's header. */
+		importBatch: {
+			params: {
+				jobId: { type: "uuid" },
+				chunkIndex: { type: "number", integer: true, min: 0 },
+				onDuplicate: { type: "enum", values: ["skip", "update"] },
+				dryRun: { type: "boolean", optional: true },
+				rows: { type: "array", max: 20_000, items: { type: "object", props: { line: { type: "number", integer: true, min: 1 }, client: { type: "object" } } } },
+			},
+			timeout: 120_000,
+			async handler(this: any, ctx: Context<ImportBatchParams, HttpMeta>): Promise<ImportBatchOutcome> {
+				const { jobId, chunkIndex, onDuplicate, dryRun, rows } = ctx.params;
+				const clubId = ctx.meta.clubId;
+				const run = async (trx: Knex.Transaction | Knex): Promise<ImportBatchOutcome> => {
+					if (!dryRun) {
+						const mark = await trx.raw(
+							`INSERT INTO import_batches (club_id, job_id, chunk_index, outcome) VALUES (?, ?, ?, '{}'::jsonb)
+							 ON CONFLICT DO NOTHING RETURNING 1`,
+							[clubId, jobId, chunkIndex],
+						);
+						if (!mark.rowCount) {
+							const prev = await trx("import_batches").where({ club_id: clubId, job_id: jobId, chunk_index: chunkIndex }).first();
+							return { ...(prev.outcome as ImportBatchOutcome), updatedIds: [], replayed: true };
+						}
+					}
+					const outcome = await this.applyImportRows(trx, clubId, rows, onDuplicate, !!dryRun);
+					if (!dryRun) {
+						const stored = { ...outcome, updatedIds: [] };
+						await trx("import_batches").where({ club_id: clubId, job_id: jobId, chunk_index: chunkIndex }).update({ outcome: JSON.stringify(stored) });
+					}
+					return outcome;
+				};
+				const outcome: ImportBatchOutcome = dryRun ? await run(this.db) : await this.db.transaction(run);
+				if (outcome.updatedIds.length) ctx.emit("clients.updated", { clubId, clientIds: outcome.updatedIds });
+				return outcome;
+			},
+		} as any,
+	},
+
+	methods: {
+		async applyImportRows(
+			this: any,
+			trx: Knex.Transaction | Knex,
+			clubId: string,
+			rows: ImportBatchParams["rows"],
+			onDuplicate: "skip" | "update",
+			dryRun: boolean,
+		): Promise<ImportBatchOutcome> {
+			const out: ImportBatchOutcome = { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], updatedIds: [], replayed: false };
+			// One row per e-mail (the import already reports later duplicates; this keeps the batch safe alone).
+			const byEmail = new Map<string, { line: number; client: ImportBatchClient }>();
+			for (const r of rows) {
+				if (byEmail.has(r.client.email)) {
+					out.failed++;
+					out.errors.push({ line: r.line, field: "email", code: "DUPLICATE_IN_FILE", message: "An earlier row of the file has this e-mail." });
+				} else byEmail.set(r.client.email, r);
+			}
+			const emails = [...byEmail.keys()];
+			if (!emails.length) return out;
+			const profiles = new Map<string, VerifiedProfileRow>(
+				((await trx<VerifiedProfileRow>("verified_profiles").whereIn("email", emails)) as VerifiedProfileRow[]).map(p => [p.email, p]),
+			);
+			const existingQuery = trx<ClientRow>("clients").where({ club_id: clubId }).whereNull("deleted_at").whereIn("email", emails);
+			const existing = new Map<string, ClientRow>(((await (dryRun ? existingQuery : existingQuery.forUpdate())) as ClientRow[]).map(c => [c.email, c]));
+
+			const inserts: Record<string, unknown>[] = [];
+			const insertLines = new Map<string, number>();
+			const updates: Record<string, unknown>[] = [];
+			const newLinks: Array<{ email: string; club_id: string; client_id: string }> = [];
+			for (const [email, { line, client }] of byEmail) {
+				const current = existing.get(email);
+				if (current && (onDuplicate === "skip" || current.verified)) {
+					out.skipped++;
+					continue;
+				}
+				// The e-mail of a verified profile: every identity field given must equal it (as POST /clients).
+				let identity: Record<string, any> = { ...client };
+				let verified = false;
+				const profile = profiles.get(email);
+				if (profile) {
+					const p = profileIdentity(profile);
+					const mismatches = IDENTITY.filter(f => (f === "birthDate" && client.birthDate === null ? false : ((client as any)[f] ?? null) !== (p[f] ?? null)));
+					if (mismatches.length) {
+						out.failed++;
+						for (const f of mismatches) {
+							out.errors.push({ line, field: f, code: "VERIFIED_PROFILE_MISMATCH", message: `The '${f}' does not match the verified profile of this e-mail.` });
+						}
+						continue;
+					}
+					identity = { ...identity, ...p };
+					verified = true;
+				}
+				if (!current) {
+					const id = crypto.randomUUID();
+					insertLines.set(email, line);
+					inserts.push({
+						id,
+						full_name: identity.fullName,
+						email,
+						phone: identity.phone,
+						gender: identity.gender,
+						country: identity.country,
+						birth_date: identity.birthDate,
+						notes: client.notes,
+						group_id: client.groupId,
+						tags: client.tags,
+						verified,
+					});
+					if (verified) newLinks.push({ email, club_id: clubId, client_id: id });
+					continue;
+				}
+				// Update: the file's identity; blanks never erase; tags are added; the group moves only when named.
+				const next = {
+					full_name: identity.fullName,
+					phone: identity.phone,
+					gender: identity.gender,
+					country: identity.country,
+					birth_date: identity.birthDate ?? current.birth_date,
+					notes: client.notes ?? current.notes,
+					group_id: client.setGroup ? client.groupId : current.group_id,
+					tags: [...new Set([...current.tags, ...client.tags])],
+					verified,
+				};
+				const changed =
+					next.full_name !== current.full_name ||
+					next.phone !== current.phone ||
+					next.gender !== current.gender ||
+					next.country !== current.country ||
+					next.birth_date !== current.birth_date ||
+					next.notes !== current.notes ||
+					next.group_id !== current.group_id ||
+					next.verified !== current.verified ||
+					!sameTags(next.tags, current.tags);
+				if (!changed) {
+					out.skipped++;
+					continue;
+				}
+				updates.push({ id: current.id, ...next });
+				if (verified) newLinks.push({ email, club_id: clubId, client_id: current.id });
+			}
+
+			if (dryRun) {
+				out.created += inserts.length;
+				out.updated += updates.length;
+				return out;
+			}
+			if (inserts.length) {
+				const res = await trx.raw(
+					`INSERT INTO clients (club_id, id, full_name, email, phone, gender, country, birth_date, notes, group_id, tags, verified, source)
+					 SELECT ?, r.id, r.full_name, r.email, r.phone, r.gender, r.country, r.birth_date, r.notes, r.group_id, r.tags, r.verified, 'import'
+					   FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, full_name text, email text, phone text, gender text, country text,
+					        birth_date date, notes text, group_id uuid, tags text[], verified boolean)
+					 ON CONFLICT (club_id, email) WHERE deleted_at IS NULL DO NOTHING
+					 RETURNING email`,
+					[clubId, JSON.stringify(inserts)],
+				);
+				out.created += res.rowCount;
+				// Created meanwhile by someone else (a concurrent POST /clients or import): skipped.
+				out.skipped += inserts.length - res.rowCount;
+				if (res.rowCount < inserts.length) {
+					const made = new Set<string>(res.rows.map((r: { email: string }) => r.email));
+					for (let i = newLinks.length - 1; i >= 0; i--) if (insertLines.has(newLinks[i].email) && !made.has(newLinks[i].email)) newLinks.splice(i, 1);
+				}
+			}
+			if (updates.length) {
+				const res = await trx.raw(
+					`UPDATE clients c SET full_name = u.full_name, phone = u.phone, gender = u.gender, country = u.country,
+					        birth_date = u.birth_date, notes = u.notes, group_id = u.group_id, tags = u.tags, verified = u.verified,
+					        updated_at = ${NOW}
+					   FROM jsonb_to_recordset(?::jsonb) AS u(id uuid, full_name text, phone text, gender text, country text,
+					        birth_date date, notes text, group_id uuid, tags text[], verified boolean)
+					  WHERE c.club_id = ? AND c.id = u.id AND c.deleted_at IS NULL AND c.verified = false
+					 RETURNING c.id`,
+					[JSON.stringify(updates), clubId],
+				);
+				out.updated += res.rowCount;
+				out.skipped += updates.length - res.rowCount;
+				out.updatedIds = res.rows.map((r: { id: string }) => r.id);
+			}
+			if (newLinks.length) {
+				await trx("verified_links").insert(newLinks).onConflict(["email", "club_id", "client_id"]).ignore();
+			}
+			return out;
+		},
+	},
 };

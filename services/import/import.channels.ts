@@ -1,0 +1,47 @@
+/**
+ * The reliable channel that carries import chunks from the parsing node to the workers
+ * (@moleculer/channels). Over a NATS transporter it is a JetStream stream with one durable
+ * consumer shared by every import node (acks, redelivery after ACK_WAIT_MS, dead letters);
+ * without a transporter (the embedded default) it is the in-process Fake adapter, which
+ * neither retries nor dead-letters: the import service does both itself (import.service.ts).
+ */
+import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
+import type { Middleware } from "moleculer";
+import type { Env } from "../../moleculer.config";
+
+/** Chunks of parsed rows, one message each (msgID `<jobId>:<chunkIndex>`). */
+export const CHUNK_CHANNEL = "import.chunks";
+/** Where JetStream moves a chunk that failed MAX_DELIVERIES times; its rows become failed rows. */
+export const DEAD_CHANNEL = "import.chunks.dead";
+/** A message not acked (nor marked working) for this long goes to another worker. */
+export const ACK_WAIT_MS = 10_000;
+/** A worker marks its message "working" this often while it handles it. */
+export const WORKING_EVERY_MS = 2_000;
+/** Unacked chunks in flight across all workers of the cluster. */
+export const MAX_IN_FLIGHT = 8;
+/** Deliveries of one chunk after which the worker records its rows as failed (never dropped). */
+export const MAX_ATTEMPTS = 3;
+/** The adapter's own limit (above ours): past it JetStream moves the message to DEAD_CHANNEL. */
+export const ADAPTER_MAX_RETRIES = 10;
+
+export function usesJetStream(env: Pick<Env, "transporter">): boolean {
+	return !!env.transporter && /^nats:\/\//i.test(env.transporter);
+}
+
+export function channelsMiddleware(env: Env): Middleware {
+	const common = { serializer: "Notepack", maxInFlight: MAX_IN_FLIGHT, maxRetries: ADAPTER_MAX_RETRIES };
+	const adapter = usesJetStream(env)
+		? {
+				type: "NATS",
+				options: {
+					...common,
+					nats: {
+						url: env.transporter,
+						streamConfig: { max_age: 7 * 24 * 3600 * 1e9 },
+						consumerOptions: { config: { ack_wait: ACK_WAIT_MS * 1e6 } },
+					},
+				},
+			}
+		: { type: "Fake", options: common };
+	return ChannelsMiddleware({ adapter } as any) as unknown as Middleware;
+}
