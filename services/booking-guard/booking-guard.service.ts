@@ -316,16 +316,23 @@ const BookingGuardService = defineService({
 				const p = ctx.params;
 				const { start, end } = parseTimes(p.startsAt, p.endsAt);
 				if (!UUID_RE.test(p.clientId)) throw new NotFoundError("Client");
-				return this.idempotent(ctx, async (trx: any, onCommit: OnCommit) => {
-					const clubId = ctx.meta.clubId;
-					const online = p.channel !== "staff";
-					// The decision that writes reads every fact fresh (and refreshes the cache with it).
+				// The decision that writes reads every fact fresh (and refreshes the cache with it),
+				// before the transaction: no pooled connection waits on bus calls. A failure is
+				// raised inside the idempotent work, so a retry with the same key still replays.
+				const facts: { client: ClientFacts; group: GroupFacts; rule: ProductRule | null; tz: string } | { error: unknown } = await (async () => {
 					const client: ClientFacts = await this.clientFacts(ctx, p.clientId, true);
 					const [group, rule, tz] = await Promise.all([
 						this.groupFacts(ctx, client.groupId, true) as Promise<GroupFacts>,
 						this.productRule(ctx, p.productId, true) as Promise<ProductRule | null>,
 						p.recurrence ? (this.clubTimezone(ctx) as Promise<string>) : Promise.resolve("UTC"),
 					]);
+					return { client, group, rule, tz };
+				})().catch((error: unknown) => ({ error }));
+				return this.idempotent(ctx, async (trx: any, onCommit: OnCommit) => {
+					if ("error" in facts) throw facts.error;
+					const { group, rule, tz } = facts;
+					const clubId = ctx.meta.clubId;
+					const online = p.channel !== "staff";
 					const wanted: Occurrence[] = p.recurrence ? occurrences(start, end!, p.recurrence, tz) : [{ startsAt: start, endsAt: end! }];
 
 					await q.lockClient(trx, clubId, p.clientId);
