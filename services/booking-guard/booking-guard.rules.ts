@@ -160,10 +160,24 @@ export function wallClock(ms: number, tz: string): Wall {
 	return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second, ms: ((ms % 1000) + 1000) % 1000 };
 }
 
-/** The club's local calendar date of an instant (categories' validFrom/validUntil are such dates). */
+const QUARTER_HOUR = 15 * 60_000;
+const offsets = new Map<string, number>();
+
+/**
+ * The club's local calendar date of an instant (categories' validFrom/validUntil are such
+ * dates). On the hot path of every check: the zone's offset is memoised per quarter hour
+ * (time zone transitions fall on quarter hours), so Intl runs once per zone and quarter.
+ */
 export function localDate(ms: number, tz: string): string {
-	const w = wallClock(ms, tz);
-	return `${String(w.y).padStart(4, "0")}-${String(w.mo).padStart(2, "0")}-${String(w.d).padStart(2, "0")}`;
+	const bucket = Math.floor(ms / QUARTER_HOUR);
+	const k = `${tz}|${bucket}`;
+	let offset = offsets.get(k);
+	if (offset === undefined) {
+		if (offsets.size > 10_000) offsets.clear();
+		offset = offsetAt(bucket * QUARTER_HOUR, tz);
+		offsets.set(k, offset);
+	}
+	return new Date(ms + offset).toISOString().slice(0, 10);
 }
 
 function offsetAt(ms: number, tz: string): number {
