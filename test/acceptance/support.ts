@@ -1,0 +1,183 @@
+/**
+ * Acceptance suite support: every spec under test/acceptance runs twice, once on the
+ * embedded-style app (one broker, no transporter) and once on a five-node cluster over the
+ * real nats-server. Tests are written from API.md / PRODUCT.md as an outside integrator
+ * would: through the gateway, and on the bus through a broker that hosts no domain service.
+ */
+import crypto from "node:crypto";
+import assert from "node:assert/strict";
+import type { ServiceBroker } from "moleculer";
+import { app, newClub, startCluster, type Http, type Running, type TestClub } from "../support/app";
+
+export type TopologyName = "embedded" | "cluster";
+
+export interface SeenEvent {
+	name: string;
+	payload: any;
+}
+
+export interface Env {
+	topology: TopologyName;
+	running: Running;
+	http: Http;
+	/** A broker to call actions through; in the cluster it runs the gateway only. */
+	bus: ServiceBroker;
+	events: SeenEvent[];
+	waitForEvent(pred: (e: SeenEvent) => boolean, ms?: number): Promise<SeenEvent>;
+}
+
+const WATCHED = [
+	"clients.created", "clients.updated", "clients.deleted",
+	"groups.updated", "groups.deleted", "categories.updated",
+	"wallets.transacted", "bookings.confirmed", "bookings.cancelled",
+	"imports.progress", "imports.finished",
+];
+
+async function withListener(topology: TopologyName, running: Running): Promise<Env> {
+	const bus = running.brokers[0];
+	const events: SeenEvent[] = [];
+	const name = `acceptance-listener-${crypto.randomBytes(3).toString("hex")}`;
+	const handlers: Record<string, (ctx: any) => void> = {};
+	for (const ev of WATCHED) handlers[ev] = (ctx: any) => void events.push({ name: ctx.eventName, payload: ctx.params });
+	bus.createService({ name, settings: { tenant: false }, events: handlers });
+	// Every other node must know the listener before an emitted event can reach it.
+	const until = Date.now() + 10_000;
+	for (const other of running.brokers.slice(1)) {
+		while (!(other.registry as any).services.has(name, bus.nodeID)) {
+			if (Date.now() > until) throw new Error(`listener not discovered by ${other.nodeID}`);
+			await new Promise(r => setTimeout(r, 20));
+		}
+	}
+	await bus.waitForServices(name);
+	return {
+		topology,
+		running,
+		http: running.http,
+		bus,
+		events,
+		async waitForEvent(pred, ms = 5000) {
+			const stop = Date.now() + ms;
+			while (Date.now() < stop) {
+				const hit = events.find(pred);
+				if (hit) return hit;
+				await new Promise(r => setTimeout(r, 20));
+			}
+			assert.fail(`event not seen within ${ms} ms; seen: ${events.map(e => e.name).join(", ")}`);
+		},
+	};
+}
+
+const started: Partial<Record<TopologyName, Promise<Env>>> = {};
+
+function topology(name: TopologyName): Promise<Env> {
+	started[name] = started[name] ?? (async () => {
+		if (name === "embedded") return withListener(name, await app());
+		const c = await startCluster([
+			{ services: ["api"] },
+			{ services: ["clubs", "groups"] },
+			{ services: ["clients"] },
+			{ services: ["wallets", "booking-guard"] },
+			{ services: ["import"] },
+		]);
+		return withListener(name, c);
+	})();
+	return started[name]!;
+}
+
+/** ACCEPTANCE_TOPOLOGY=embedded|cluster runs one topology only (default: both). */
+export function forEachTopology(title: string, body: (env: () => Env) => void): void {
+	const only = process.env.ACCEPTANCE_TOPOLOGY;
+	for (const name of ["embedded", "cluster"] as TopologyName[]) {
+		if (only && only !== name) continue;
+		describe(`${title} [${name}]`, function () {
+			this.timeout(30_000);
+			let env: Env;
+			before(async function () {
+				this.timeout(120_000);
+				env = await topology(name);
+			});
+			body(() => env);
+		});
+	}
+}
+
+export const uid = () => crypto.randomBytes(5).toString("hex");
+export const email = (tag = "c") => `${tag}.${uid()}@example.com`;
+/** A valid Spanish mobile number in national form and its E.164 spelling. */
+export function esMobile(): { national: string; e164: string } {
+	const rest = String(crypto.randomInt(10_000_000, 99_999_999));
+	return { national: `6${rest.slice(0, 2)} ${rest.slice(2, 5)} ${rest.slice(5)}`, e164: `+346${rest}` };
+}
+
+export function person(over: Record<string, unknown> = {}) {
+	return { fullName: `Ana García ${uid()}`, email: email("ana"), phone: esMobile().national, gender: "female", country: "ES", ...over };
+}
+
+export async function createClient(http: Http, club: TestClub, over: Record<string, unknown> = {}): Promise<any> {
+	const res = await http.post("/clients", person(over), { key: club.staff });
+	assert.equal(res.status, 201, `create client: ${res.text}`);
+	return res.body;
+}
+
+export async function groupsOf(http: Http, club: TestClub): Promise<{ byName: Record<string, any>; items: any[] }> {
+	const res = await http.get("/groups?limit=500", { key: club.viewer });
+	assert.equal(res.status, 200, res.text);
+	const byName: Record<string, any> = {};
+	for (const g of res.body.items) byName[g.name] = g;
+	return { byName, items: res.body.items };
+}
+
+/** Midday UTC `days` from now, at whole hours (ISO with milliseconds). */
+export function inDays(days: number, hour = 12): string {
+	const d = new Date(Date.now() + days * 86_400_000);
+	d.setUTCHours(hour, 0, 0, 0);
+	return d.toISOString();
+}
+
+export const plusHours = (iso: string, h: number) => new Date(Date.parse(iso) + h * 3_600_000).toISOString();
+
+export function assertError(res: { status: number; body: any; text: string }, status: number, type?: string): void {
+	assert.equal(res.status, status, `expected ${status}${type ? ` ${type}` : ""}, got ${res.status}: ${res.text}`);
+	assert.equal(typeof res.body, "object", `error body is JSON: ${res.text}`);
+	assert.equal(res.body.code, status, res.text);
+	assert.equal(typeof res.body.name, "string");
+	assert.equal(typeof res.body.message, "string");
+	if (type) assert.equal(res.body.type, type, res.text);
+}
+
+/** A 422 VALIDATION_ERROR naming `field` among its `data` entries. */
+export function assertInvalid(res: { status: number; body: any; text: string }, field?: string): void {
+	assertError(res, 422, "VALIDATION_ERROR");
+	assert.ok(Array.isArray(res.body.data), `data is a list: ${res.text}`);
+	for (const d of res.body.data) {
+		assert.equal(typeof d.field, "string", res.text);
+		assert.equal(typeof d.type, "string", res.text);
+		assert.equal(typeof d.message, "string", res.text);
+	}
+	if (field) assert.ok(res.body.data.some((d: any) => d.field === field || d.field.startsWith(`${field}.`) || d.field.startsWith(`${field}[`)), `field ${field} named: ${res.text}`);
+}
+
+export async function poll<T>(fn: () => Promise<T>, done: (v: T) => boolean, ms = 15_000): Promise<T> {
+	const until = Date.now() + ms;
+	let last = await fn();
+	while (!done(last)) {
+		if (Date.now() > until) assert.fail(`condition not met within ${ms} ms: ${JSON.stringify(last)}`);
+		await new Promise(r => setTimeout(r, 50));
+		last = await fn();
+	}
+	return last;
+}
+
+/** Bus call that resolves to its error instead of throwing. */
+export async function callErr(bus: ServiceBroker, action: string, params: unknown, meta?: Record<string, unknown>): Promise<any> {
+	try {
+		const r = await bus.call(action, params as any, meta ? { meta } : {});
+		assert.fail(`${action} should have been refused, answered ${JSON.stringify(r)}`);
+	} catch (err: any) {
+		if (err?.code === "ERR_ASSERTION") throw err;
+		return err;
+	}
+}
+
+export { newClub };
+export type { TestClub, Http };
