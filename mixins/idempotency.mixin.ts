@@ -63,13 +63,13 @@ export interface IdempotentOptions {
 
 type Outcome<T> = { kind: "fresh"; value: T; after: Array<() => unknown> } | { kind: "replay"; value: T } | { kind: "error"; err: unknown };
 
-function keyOf(ctx: Context<any, any>): string | undefined {
+export function keyOf(ctx: Context<any, any>): string | undefined {
 	const fromParams = ctx.params?.idempotencyKey;
 	const key = typeof fromParams === "string" ? fromParams : ctx.meta?.idempotencyKey;
 	return typeof key === "string" ? key : undefined;
 }
 
-function requestHash(ctx: Context<any, any>): string {
+export function requestHash(ctx: Context<any, any>): string {
 	const { idempotencyKey: _ignored, ...params } = (ctx.params ?? {}) as Record<string, unknown>;
 	return crypto.createHash("sha256").update(`${ctx.action?.name}\n${stableStringify(params)}`).digest("hex");
 }

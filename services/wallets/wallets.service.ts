@@ -17,12 +17,13 @@ import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
-import { IdempotencyMixin, type OnCommit } from "../../mixins/idempotency.mixin";
-import { NotFoundError, invalid, type FieldError } from "../../lib/errors";
+import { IdempotencyMixin, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
+import { NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
 import { decodeCursor, listParams, paginate, type Page } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
+import { DebitBatcher, type DebitOutcome } from "./wallets.batcher";
 import { BalanceLimitError, InsufficientFundsError, RefundExceedsDebitError, WalletExistsError, badAddress, notRefundable } from "./wallets.errors";
 import {
 	toTransaction,
@@ -215,6 +216,9 @@ const WalletsService = defineService({
 				responses: { "201": { description: "The ledger entry", schema: transactionEntity }, "409": { description: "INSUFFICIENT_FUNDS, or the same Idempotency-Key still in flight" } },
 			},
 			async handler(this: any, ctx: Context<MoveParams, HttpMeta>): Promise<Transaction> {
+				const batched = await this.batchedDebit(ctx);
+				if (batched) return batched;
+				// Replays, reused or missing keys, unknown wallets: the mixin answers them one by one.
 				return this.move(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
 					const clubId = ctx.meta.clubId;
 					const wallet: q.WalletRow = await this.resolveWallet(trx, clubId, ctx.params);
@@ -364,6 +368,10 @@ const WalletsService = defineService({
 		},
 	},
 
+	created(this: any) {
+		this.batcher = new DebitBatcher(() => this.db);
+	},
+
 	methods: {
 		/** The wallet named by the path id / walletId, or by clientId + currency (404 when not the club's). */
 		async resolveWallet(this: any, db: q.Db, clubId: string, p: WalletAddress): Promise<q.WalletRow> {
@@ -404,6 +412,39 @@ const WalletsService = defineService({
 			const transaction = toTransaction(row);
 			const event: TransactedEvent = { clubId: ctx.meta.clubId, walletId: wallet.id, clientId: wallet.client_id, transaction };
 			onCommit(() => ctx.emit("wallets.transacted", event));
+			return created(ctx, transaction, transactionLocation(transaction));
+		},
+
+		/**
+		 * A fresh keyed debit of a known wallet joins that wallet's group commit (wallets.batcher.ts).
+		 * Answers null when the mixin must handle the call instead.
+		 */
+		async batchedDebit(this: any, ctx: Context<MoveParams, HttpMeta>): Promise<Transaction | null> {
+			const key = keyOf(ctx);
+			if (key === undefined || key.length < 1 || key.length > 255) return null;
+			const clubId = ctx.meta.clubId;
+			let wallet: q.WalletRow;
+			try {
+				wallet = await this.resolveWallet(this.db, clubId, ctx.params);
+			} catch (err) {
+				if (isClientError(err)) return null; // stored under the key by the mixin path
+				throw err;
+			}
+			const outcome: DebitOutcome = await this.batcher.debit({
+				clubId,
+				wallet,
+				key,
+				hash: requestHash(ctx),
+				id: crypto.randomUUID(),
+				amount: ctx.params.amount,
+				reference: ctx.params.reference ?? null,
+				toBody: toTransaction,
+			});
+			if (outcome.kind === "fallback") return null;
+			if (outcome.kind === "refused") throw outcome.err;
+			// Committed: the answer and the event.
+			const transaction = outcome.body as Transaction;
+			ctx.emit("wallets.transacted", { clubId, walletId: wallet.id, clientId: wallet.client_id, transaction } satisfies TransactedEvent);
 			return created(ctx, transaction, transactionLocation(transaction));
 		},
 
