@@ -5,6 +5,7 @@
  * possible and `balance_after` is exactly the balance that statement produced.
  */
 import type { Knex } from "knex";
+import { invalid } from "../../lib/errors";
 
 export type Db = Knex | Knex.Transaction;
 export type TransactionType = "top_up" | "debit" | "refund";
@@ -52,8 +53,33 @@ export async function clientHasMoney(db: Db, clubId: string, clientId: string): 
 	return row !== undefined;
 }
 
-/** The wallet's entries, for paginate(): newest first by (created_at, seq). */
-export const transactionsOf = (db: Db, clubId: string, walletId: string) => db<TransactionRow>("transactions").where({ club_id: clubId, wallet_id: walletId });
+/**
+ * One page of the wallet's entries, newest first in the order they were applied (`seq`,
+ * taken under the wallet's row lock; many entries of one group commit share a millisecond,
+ * so (created_at, id) would not give the ledger's order). The cursor is the last seq.
+ */
+export async function pageTransactions(db: Db, clubId: string, walletId: string, opts: { limit?: number; cursor?: string }): Promise<{ rows: TransactionRow[]; nextCursor: string | null }> {
+	const limit = opts.limit ?? 50;
+	const before = decodeSeqCursor(opts.cursor);
+	const query = db<TransactionRow>("transactions").where({ club_id: clubId, wallet_id: walletId });
+	if (before !== null) query.where("seq", "<", before);
+	const rows: TransactionRow[] = await query.orderBy("seq", "desc").limit(limit + 1);
+	const more = rows.length > limit;
+	const page = more ? rows.slice(0, limit) : rows;
+	return { rows: page, nextCursor: more ? Buffer.from(JSON.stringify(["seq", page[page.length - 1].seq])).toString("base64url") : null };
+}
+
+/** undefined/empty → null; a cursor this API did not give out → 422 on 'cursor'. */
+export function decodeSeqCursor(cursor: string | undefined): number | null {
+	if (!cursor) return null;
+	try {
+		const [tag, seq] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+		if (tag === "seq" && Number.isSafeInteger(seq) && seq > 0) return seq;
+	} catch {
+		/* fall through */
+	}
+	throw invalid({ field: "cursor", type: "cursor", message: "The 'cursor' is not one this API gave out." });
+}
 
 export const findTransaction = (db: Db, clubId: string, walletId: string, id: string): Promise<TransactionRow | undefined> =>
 	db<TransactionRow>("transactions").where({ club_id: clubId, wallet_id: walletId, id }).first();
@@ -66,7 +92,7 @@ export async function recentTransactions(db: Db, clubId: string, walletIds: stri
 		 CROSS JOIN LATERAL (
 			SELECT * FROM transactions
 			 WHERE club_id = ? AND wallet_id = w.id
-			 ORDER BY created_at DESC, seq DESC
+			 ORDER BY seq DESC
 			 LIMIT ?
 		 ) t`,
 		[walletIds.join(","), clubId, limit],

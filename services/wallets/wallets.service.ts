@@ -20,7 +20,7 @@ import { DbMixin } from "../../mixins/db.mixin";
 import { IdempotencyMixin, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
 import { NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
-import { decodeCursor, listParams, paginate, type Page } from "../../lib/pagination";
+import { listParams, type Page } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import { DebitBatcher, type DebitOutcome } from "./wallets.batcher";
@@ -131,15 +131,13 @@ const WalletsService = defineService({
 			rest: "GET /wallets/:id/transactions",
 			auth: "viewer",
 			params: { id, ...listParams },
-			openapi: { summary: "List a wallet's transactions (newest first)", tags: ["wallets"], responses: { "200": { description: "A page of ledger entries", schema: walletsPage } } },
+			openapi: { summary: "List a wallet's transactions (newest first)", description: "Newest first in the exact order the entries were applied to the balance.", tags: ["wallets"], responses: { "200": { description: "A page of ledger entries", schema: walletsPage } } },
 			async handler(this: any, ctx: Context<{ id: string; limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Transaction>> {
 				const clubId = ctx.meta.clubId;
 				const wallet = UUID_RE.test(ctx.params.id) ? await q.findWallet(this.db, clubId, ctx.params.id) : undefined;
 				if (!wallet) throw new NotFoundError("Wallet");
-				// Our cursors carry the entry's seq; anything else is not one we gave out.
-				const pos = decodeCursor(ctx.params.cursor);
-				if (pos && !/^\d{1,18}$/.test(pos.id)) throw invalid({ field: "cursor", type: "cursor", message: "The 'cursor' is not one this API gave out." });
-				return paginate(q.transactionsOf(this.db, clubId, wallet.id), { limit: ctx.params.limit, cursor: ctx.params.cursor, idColumn: "seq" }, toTransaction);
+				const page = await q.pageTransactions(this.db, clubId, wallet.id, ctx.params);
+				return { items: page.rows.map(toTransaction), nextCursor: page.nextCursor };
 			},
 		},
 

@@ -272,6 +272,9 @@ describe("Wallets (through the gateway, real Postgres)", function () {
 			// Every debit's balanceAfter is distinct and the chain is exactly 10 000 − n·70.
 			const afters = ok.map(r => r.body.balanceAfter).sort((x, y) => y - x);
 			assert.deepEqual(afters, Array.from({ length: 142 }, (_, i) => 10_000 - (i + 1) * amount));
+			// The listing is in the order the entries were applied: newest first, each older one 70 higher.
+			const listed = (await http.get(`/wallets/${walletId}/transactions?limit=500`, { key: club.viewer })).body.items;
+			assert.deepEqual(listed.map((t: any) => t.balanceAfter), [...afters.slice().reverse(), 10_000]);
 		});
 
 		it("when 20 refunds of one debit race, then the total refunded never exceeds the debit", async () => {
@@ -380,7 +383,7 @@ describe("Wallets (through the gateway, real Postgres)", function () {
 			} while (cursor);
 			assert.deepEqual(seen.map(t => t.amount), [7, 6, 5, 4, 3, 2, 1]);
 			assert.deepEqual(seen.map(t => t.balanceAfter), [28, 21, 15, 10, 6, 3, 1]);
-			const bad = await http.get(`/wallets/${walletId}/transactions?cursor=${Buffer.from('["2026-01-01T00:00:00.000Z","x"]').toString("base64url")}`, { key: club.viewer });
+			const bad = await http.get(`/wallets/${walletId}/transactions?cursor=${Buffer.from(`["seq","1; drop"]`).toString("base64url")}`, { key: club.viewer });
 			assert.equal(bad.status, 422);
 			assert.equal(bad.body.data[0].field, "cursor");
 		});
