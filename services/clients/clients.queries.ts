@@ -51,6 +51,27 @@ export const liveClients = (db: Db, clubId: string) => db<ClientRow>("clients").
 
 export const findClient = (db: Db, clubId: string, id: string) => liveClients(db, clubId).where({ id }).first();
 
+/**
+ * The live client with its category links, in one round trip (the booking system's hot
+ * path: clients.get on every booking).
+ */
+export async function findClientWithCategories(db: Knex, clubId: string, where: { id: string } | { email: string }): Promise<(ClientRow & { categories: CategoryLinkRow[] }) | undefined> {
+	const [column, value] = "id" in where ? ["id", where.id] : ["email", where.email];
+	const text = `SELECT c.*, coalesce((
+		     SELECT json_agg(json_build_object('category_id', cc.category_id, 'valid_from', cc.valid_from, 'valid_until', cc.valid_until) ORDER BY cc.created_at, cc.category_id)
+		       FROM client_categories cc WHERE cc.club_id = c.club_id AND cc.client_id = c.id), '[]') AS categories
+		   FROM clients c WHERE c.club_id = $1 AND c.${column} = $2 AND c.deleted_at IS NULL`;
+	// A named (prepared) statement: planned once per connection, not on every call.
+	const client: any = (db as any).client;
+	const conn = await client.acquireConnection();
+	try {
+		const res = await conn.query({ name: `clients.findWithCategories.${column}`, text, values: [clubId, value] });
+		return res.rows[0];
+	} finally {
+		await client.releaseConnection(conn);
+	}
+}
+
 export const findClientByEmail = (db: Db, clubId: string, email: string) => liveClients(db, clubId).where({ email }).first();
 
 /** Category links of these clients, oldest first. */
@@ -130,12 +151,42 @@ export function applyFilters(query: Knex.QueryBuilder, clubId: string, f: ListFi
 		const digits = q.replace(/\D/g, "");
 		const phoneLike = /^[+\d\s().\-/]+$/.test(q) && digits.length >= 3;
 		query.where(b => {
-			b.whereRaw("clients.search_text(clients.full_name) LIKE '%' || clients.search_text(?) || '%'", [likeEscape(q)]);
+			b.whereRaw("clients.search_name LIKE '%' || clients.search_text(?) || '%'", [likeEscape(q)]);
 			b.orWhere("clients.email", "like", `${likeEscape(q.toLowerCase())}%`);
 			if (phoneLike) b.orWhere("clients.phone", "like", `%${digits}%`);
 		});
 	}
 	return query;
+}
+
+/** How many of the newest clients a filtered list looks at first (see listPage). */
+export const PROBE_ROWS = 10_000;
+
+const NEWEST_FIRST = [
+	{ column: "clients.created_at", order: "desc" },
+	{ column: "clients.id", order: "desc" },
+] as const;
+
+/**
+ * One page of the list, newest first, after a keyset position. With filters, two plans:
+ *   1. the newest PROBE_ROWS clients (an index walk) filtered: a common term or filter fills
+ *      the page here, in a few milliseconds, however large the club;
+ *   2. otherwise the filters' own indexes (trigram, tags, group: a bitmap) and a sort of the
+ *      matches: a rare term has few. The ORDER BY expression keeps the planner from walking
+ *      the whole club in date order looking for rare matches.
+ * Both answer exactly the same rows; the first is only a shortcut.
+ */
+export async function listPage(db: Db, clubId: string, filters: ListFilters, limit: number, after: { at: string; id: string } | null): Promise<ClientRow[]> {
+	const base = () => {
+		const query = liveClients(db, clubId);
+		if (after) query.whereRaw("(clients.created_at, clients.id) < (?::timestamptz, ?::uuid)", [after.at, after.id]);
+		return query;
+	};
+	if (!Object.keys(filters).length) return base().orderBy([...NEWEST_FIRST]).limit(limit);
+	const newest = base().orderBy([...NEWEST_FIRST]).limit(PROBE_ROWS).as("clients");
+	const probed: ClientRow[] = await applyFilters(db.select("*").from(newest), clubId, filters).orderBy([...NEWEST_FIRST]).limit(limit);
+	if (probed.length >= limit) return probed;
+	return applyFilters(base(), clubId, filters).orderByRaw("clients.created_at + interval '0 ms' DESC, clients.id DESC").limit(limit);
 }
 
 export const categoryLinks = (db: Db, clubId: string, clientId: string) => db<CategoryLinkRow>("client_categories").where({ club_id: clubId, client_id: clientId });

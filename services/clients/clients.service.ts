@@ -11,7 +11,7 @@ import { DbMixin } from "../../mixins/db.mixin";
 import { IdempotencyMixin, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, ForbiddenError, NotFoundError, invalid, type FieldError } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
-import { decodeCursor, listParams, paginate, type Page } from "../../lib/pagination";
+import { decodeCursor, encodeCursor, listParams, type Page } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import { IDENTITY_FIELDS, isCalendarDate, normalizeClientInput, normalizeEmail, normalizeTag, normalizeTags, type IdentityField, type NormalizedClient } from "../../lib/normalize/client";
 import { ImportBatchMixin } from "./clients.import-batch";
@@ -173,12 +173,15 @@ const ClientsService = defineService({
 			async handler(this: any, ctx: Context<ListClientsParams, HttpMeta>): Promise<Page<Client>> {
 				const clubId = ctx.meta.clubId;
 				const filters = this.filtersOf(ctx.params);
-				this.checkCursor(ctx.params.cursor);
+				const after = this.checkCursor(ctx.params.cursor);
 				if (!filters) return { items: [], nextCursor: null };
-				const query = q.applyFilters(q.liveClients(this.db, clubId), clubId, filters);
-				const page: Page<q.ClientRow> = await paginate(query, { limit: ctx.params.limit, cursor: ctx.params.cursor, timeColumn: "clients.created_at", idColumn: "clients.id" }, (r: q.ClientRow) => r);
-				const cats = await q.categoriesOf(this.db, clubId, page.items.map(r => r.id));
-				return { items: page.items.map(r => toClient(r, cats.get(r.id))), nextCursor: page.nextCursor };
+				const limit = ctx.params.limit ?? 50;
+				const rows = await q.listPage(this.db, clubId, filters, limit + 1, after);
+				const pageRows = rows.slice(0, limit);
+				const last = pageRows[pageRows.length - 1];
+				const nextCursor = rows.length > limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null;
+				const cats = await q.categoriesOf(this.db, clubId, pageRows.map(r => r.id));
+				return { items: pageRows.map(r => toClient(r, cats.get(r.id))), nextCursor };
 			},
 		},
 
@@ -229,8 +232,9 @@ const ClientsService = defineService({
 			params: { id: idRule },
 			openapi: { summary: "Get a client", tags: ["clients"], responses: { "200": { description: "The client", schema: clientEntity } } },
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>): Promise<Client> {
-				const row = await this.findOr404(this.db, ctx.params.id, ctx.meta.clubId);
-				return this.withCategories(this.db, row);
+				const row = UUID_RE.test(ctx.params.id) ? await q.findClientWithCategories(this.db, ctx.meta.clubId, { id: ctx.params.id.toLowerCase() }) : undefined;
+				if (!row) throw notFound();
+				return toClient(row, row.categories);
 			},
 		},
 
@@ -240,8 +244,8 @@ const ClientsService = defineService({
 			async handler(this: any, ctx: Context<{ email: string }, HttpMeta>): Promise<Client | null> {
 				const email = normalizeEmail(ctx.params.email);
 				if (!email) return null;
-				const row = await q.findClientByEmail(this.db, ctx.meta.clubId, email);
-				return row ? this.withCategories(this.db, row) : null;
+				const row = await q.findClientWithCategories(this.db, ctx.meta.clubId, { email });
+				return row ? toClient(row, row.categories) : null;
 			},
 		},
 
@@ -651,11 +655,12 @@ const ClientsService = defineService({
 		},
 
 		/** Our cursors carry an ISO time and a UUID; anything else is a 422, never a Postgres cast error. */
-		checkCursor(this: any, cursor: string | undefined) {
+		checkCursor(this: any, cursor: string | undefined): { at: string; id: string } | null {
 			const pos = decodeCursor(cursor);
-			if (!pos) return;
+			if (!pos) return null;
 			const ok = UUID_RE.test(pos.id) && /^\d{4}-\d{2}-\d{2}T/.test(pos.at) && new Date(pos.at).toISOString() === pos.at;
 			if (!ok) throw invalid(field("cursor", "cursor", "The 'cursor' is not one this API gave out."));
+			return pos;
 		},
 
 		/** Query filters, normalised; null when a filter can match nothing (an id that is not a UUID). */
