@@ -11,12 +11,17 @@ export function upload(http: Http, key: string, body: Buffer | string, query: Re
 	return http.request("POST", `/imports${qs ? `?${qs}` : ""}`, { key, rawBody: body, headers: { "content-type": contentType } });
 }
 
-export async function waitForJob(http: Http, key: string, id: string, ms = 30_000): Promise<any> {
+/** Polls the job until it ends; `tolerate503` while a killed node is not yet known to be gone. */
+export async function waitForJob(http: Http, key: string, id: string, ms = 30_000, tolerate503 = false): Promise<any> {
 	const until = Date.now() + ms;
 	let job: any;
 	let last = -1;
 	for (;;) {
 		const res = await http.get(`/imports/${id}`, { key });
+		if (res.status === 503 && tolerate503 && Date.now() < until) {
+			await new Promise(r => setTimeout(r, 100));
+			continue;
+		}
 		if (res.status !== 200) throw new Error(`GET /imports/${id}: ${res.status} ${res.text}`);
 		job = res.body;
 		if (job.processedRows < last) throw new Error(`processedRows went back from ${last} to ${job.processedRows}`);

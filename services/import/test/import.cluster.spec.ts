@@ -1,0 +1,129 @@
+/**
+ * Imports across real processes over the real nats-server (JetStream): the gateway, the
+ * other services and two import workers each in their own `npm start` process; a worker is
+ * SIGKILLed mid-import and the counts still come out exact. Also the upload size limit
+ * (a node started with a small IMPORT_MAX_BYTES).
+ */
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { freePort } from "../../../lib/embedded-pg";
+import { httpClient, newClub, startCluster, type Running } from "../../../test/support/app";
+import { startProcess, type Proc } from "../../../test/support/processes";
+import { upload, waitForJob } from "./helpers";
+
+function rowsCsv(n: number, prefix: string): string {
+	let out = "full name,email,phone,gender,country\n";
+	for (let i = 0; i < n; i++) out += `Person ${i},${prefix}${i}@example.com,+34 6${String(10_000_000 + i).slice(-8)},${i % 2 ? "f" : "m"},ES\n`;
+	return out;
+}
+
+describe("Imports across processes over NATS JetStream", function () {
+	this.timeout(180_000);
+	const procs: Proc[] = [];
+	after(async () => {
+		await Promise.all(procs.map(p => p.kill("SIGKILL")));
+	});
+
+	it("when an import worker is SIGKILLed mid-import, then its chunks go to the other worker and every row is applied exactly once", async () => {
+		const port = await freePort();
+		const platform = `chp_${crypto.randomBytes(12).toString("hex")}`;
+		const common = {
+			TRANSPORTER: process.env.NATS_URL,
+			DATABASE_URL: process.env.DATABASE_URL,
+			NAMESPACE: `imp${crypto.randomBytes(3).toString("hex")}`,
+			PLATFORM_API_KEY: platform,
+			LOG_LEVEL: "warn",
+			IMPORT_CHUNK_ROWS: "250",
+		};
+		const gw = startProcess({ ...common, SERVICES: "api", PORT: String(port), NODE_ID: "gw" });
+		const others = startProcess({ ...common, SERVICES: "clubs,groups,clients", NODE_ID: "core" });
+		const w1 = startProcess({ ...common, SERVICES: "import", NODE_ID: "worker-1" });
+		const w2 = startProcess({ ...common, SERVICES: "import", NODE_ID: "worker-2" });
+		procs.push(gw, others, w1, w2);
+		await gw.waitFor(/Clubhouse is ready/, 90_000);
+		const http = httpClient(`http://127.0.0.1:${port}`);
+		let made = await http.post("/clubs", { name: "Import Club", country: "ES", currency: "EUR", timezone: "Europe/Madrid" }, { key: platform });
+		for (let i = 0; i < 150 && made.status !== 201; i++) {
+			await new Promise(r => setTimeout(r, 200));
+			made = await http.post("/clubs", { name: "Import Club", country: "ES", currency: "EUR", timezone: "Europe/Madrid" }, { key: platform });
+		}
+		assert.equal(made.status, 201, made.text);
+		const admin = made.body.apiKey.key;
+		// The import service is discovered (then give the second worker a moment to subscribe too).
+		for (let i = 0; i < 150 && (await http.get("/imports", { key: admin })).status !== 200; i++) await new Promise(r => setTimeout(r, 200));
+		await new Promise(r => setTimeout(r, 2000));
+
+		const total = 12_000;
+		const res = await upload(http, admin, rowsCsv(total, "kill"));
+		assert.equal(res.status, 202, res.text);
+		const before = (await http.get(`/imports/${res.body.id}`, { key: admin })).body;
+		assert.equal(before.totalRows, total);
+		assert.ok(before.processedRows < total, `the import is still going when the worker dies (${before.processedRows}/${total})`);
+		await w2.kill("SIGKILL");
+
+		const job = await waitForJob(http, admin, res.body.id, 120_000, true);
+		assert.equal(job.status, "completed", JSON.stringify(job));
+		assert.deepEqual([job.totalRows, job.processedRows, job.created, job.updated, job.skipped, job.failed], [total, total, total, 0, 0, 0]);
+		const groups = await http.get("/groups", { key: admin });
+		const def = groups.body.items.find((g: any) => g.isDefault);
+		assert.equal(def.clientCount, total, "no duplicates, nothing lost");
+
+		// The same file again through the surviving worker: nothing new.
+		const again = await upload(http, admin, rowsCsv(total, "kill"));
+		assert.equal(again.status, 202, again.text);
+		const second = await waitForJob(http, admin, again.body.id, 120_000, true);
+		assert.deepEqual([second.status, second.created, second.skipped], ["completed", 0, total]);
+	});
+});
+
+describe("Imports: the size limit", function () {
+	this.timeout(60_000);
+	let c: Running;
+	const saved = process.env.IMPORT_MAX_BYTES;
+
+	before(async () => {
+		process.env.IMPORT_MAX_BYTES = "2000";
+		c = await startCluster([{ services: ["api", "clubs", "clients", "groups", "import"] }], { transporter: false });
+	});
+	after(async () => {
+		if (saved === undefined) delete process.env.IMPORT_MAX_BYTES;
+		else process.env.IMPORT_MAX_BYTES = saved;
+		await c.stop();
+	});
+
+	it("when Content-Length is over IMPORT_MAX_BYTES, then 413 and no job", async () => {
+		const club = await newClub(c.http);
+		const res = await upload(c.http, club.staff, rowsCsv(100, "big"));
+		assert.equal(res.status, 413, res.text);
+		assert.equal(res.body.type, "PAYLOAD_TOO_LARGE");
+		assert.equal((await c.http.get("/imports", { key: club.viewer })).body.items.length, 0);
+	});
+
+	it("when a chunked upload (no Content-Length) grows over the limit, then 413 and the job is failed", async () => {
+		const club = await newClub(c.http);
+		const status = await new Promise<number>((resolve, reject) => {
+			const req = httpRequest(`${c.baseUrl}/api/v1/imports`, { method: "POST", agent: false, headers: { authorization: `Bearer ${club.staff}`, "content-type": "text/csv", "transfer-encoding": "chunked" } }, r => {
+				r.resume();
+				r.on("end", () => resolve(r.statusCode ?? 0));
+			});
+			req.on("error", reject);
+			const body = rowsCsv(100, "chunked");
+			for (let i = 0; i < body.length; i += 500) req.write(body.slice(i, i + 500));
+			req.end();
+		});
+		assert.equal(status, 413);
+		const jobs = (await c.http.get("/imports", { key: club.viewer })).body.items;
+		assert.equal(jobs.length, 1);
+		assert.equal(jobs[0].status, "failed");
+		assert.match(jobs[0].error, /larger than the limit of 2000 bytes/);
+	});
+
+	it("when the file is under the limit, then it is imported", async () => {
+		const club = await newClub(c.http);
+		const res = await upload(c.http, club.staff, rowsCsv(10, "small"));
+		assert.equal(res.status, 202, res.text);
+		const job = await waitForJob(c.http, club.staff, res.body.id);
+		assert.equal(job.created, 10);
+	});
+});
