@@ -389,3 +389,37 @@ describe("Imports: the API around jobs", function () {
 		assert.deepEqual(after, before);
 	});
 });
+
+describe("Imports: the operator CLI", function () {
+	this.timeout(60_000);
+
+	it("when `npm run import -- FILE --key …` runs, then it streams the file, follows the job and prints the summary", async () => {
+		const { http, baseUrl } = await app();
+		const c = await newClub(http);
+		const { spawn } = await import("node:child_process");
+		const path = await import("node:path");
+		const root = path.resolve(__dirname, "..", "..", "..");
+		const errorsFile = path.join(require("node:os").tmpdir(), `import-errors-${crypto.randomBytes(3).toString("hex")}.csv`);
+		const run = (args: string[]) =>
+			new Promise<{ code: number | null; out: string }>(resolve => {
+				const child = spawn(process.execPath, ["--import", "tsx", "scripts/import-cli.ts", ...args], { cwd: root, env: { ...process.env, CLUBHOUSE_API_KEY: "" } });
+				let out = "";
+				child.stdout.on("data", d => (out += d));
+				child.stderr.on("data", d => (out += d));
+				child.on("exit", code => resolve({ code, out }));
+			});
+		const ok = await run([path.join(__dirname, "fixtures", "bad-rows.csv"), "--url", baseUrl, "--key", c.staff, "--errors", errorsFile]);
+		assert.equal(ok.code, 0, ok.out);
+		assert.match(ok.out, /Import completed/);
+		assert.match(ok.out, /created: +3/);
+		assert.match(ok.out, /failed: +6/);
+		assert.match(require("node:fs").readFileSync(errorsFile, "utf8"), /^line,field,code,message\r\n3,fullName,REQUIRED,/);
+		const jobs = (await http.get("/imports", { key: c.viewer })).body.items;
+		assert.equal(jobs[0].fileName, "bad-rows.csv");
+		const refused = await run([path.join(__dirname, "fixtures", "bad-rows.csv"), "--url", baseUrl, "--key", c.viewer]);
+		assert.equal(refused.code, 1);
+		assert.match(refused.out, /Upload refused: 403/);
+		const noKey = await run([path.join(__dirname, "fixtures", "bad-rows.csv"), "--url", baseUrl]);
+		assert.equal(noKey.code, 2);
+	});
+});
