@@ -26,6 +26,8 @@ export interface DbMixinOptions {
 	folder?: string;
 	/** An absolute migrations folder instead (tests). */
 	dir?: string;
+	/** Tables the service's role may only read, lock and append to (no UPDATE of data, DELETE, TRUNCATE): ledgers. Each needs an `id` column. */
+	appendOnly?: string[];
 	/** Max pooled connections (default: DB_POOL_MAX, 10). At least 2. */
 	poolMax?: number;
 }
@@ -105,7 +107,7 @@ export function serviceRoleName(schema: string): string {
  * pool connects as that role; migrations still run as the configured user. Returns the URL
  * the service should use (the configured one when roles cannot be made, or DB_SERVICE_ROLES=off).
  */
-export async function serviceRoleUrl(url: string, schema: string): Promise<string> {
+export async function serviceRoleUrl(url: string, schema: string, appendOnly: string[] = []): Promise<string> {
 	if (readEnv().dbServiceRoles === "off") return url;
 	const admin = new pg.Client({ connectionString: url });
 	await admin.connect();
@@ -128,6 +130,11 @@ export async function serviceRoleUrl(url: string, schema: string): Promise<strin
 			await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${q(schema)} TO ${q(role)}`);
 			await admin.query(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${q(schema)} TO ${q(role)}`);
 			await admin.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${q(schema)} TO ${q(role)}`);
+			for (const table of appendOnly) {
+				await admin.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${q(schema)}.${q(table)} FROM ${q(role)}`);
+				// SELECT … FOR UPDATE (row locks) needs UPDATE on one column: the id, which a trigger still guards.
+				await admin.query(`GRANT UPDATE (id) ON ${q(schema)}.${q(table)} TO ${q(role)}`);
+			}
 		} finally {
 			await admin.query("SELECT pg_advisory_unlock($1)", [lockKey("roles")]);
 		}
@@ -149,7 +156,7 @@ export function DbMixin(opts: DbMixinOptions): Partial<ServiceSchema> {
 			this.dbSchema = opts.schema;
 			this.db = knex({
 				client: "pg",
-				connection: await serviceRoleUrl(url, opts.schema),
+				connection: await serviceRoleUrl(url, opts.schema, opts.appendOnly),
 				searchPath: [opts.schema, "public"],
 				pool: { min: 0, max: Math.max(2, opts.poolMax ?? readEnv().dbPoolMax) },
 			});

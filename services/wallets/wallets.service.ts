@@ -76,7 +76,7 @@ function isBalanceMax(err: any): boolean {
 
 const WalletsService = defineService({
 	name: "wallets",
-	mixins: [DbMixin({ schema: "wallets" }), IdempotencyMixin()],
+	mixins: [DbMixin({ schema: "wallets", appendOnly: ["transactions"] }), IdempotencyMixin()],
 	settings: { rest: "/" },
 
 	actions: {

@@ -27,6 +27,14 @@ describe("Least privilege in the database", () => {
 		if (rows[0].t) await assert.rejects(wallets.db.raw("SELECT * FROM clients.clients LIMIT 1"), /permission denied/);
 	});
 
+	it("when the wallets role tries to rewrite its ledger, then Postgres refuses before any trigger", async () => {
+		const a = await app();
+		const wallets: any = a.brokers[0].getLocalService("wallets");
+		await assert.rejects(wallets.db.raw("UPDATE wallets.transactions SET amount = amount WHERE false"), /permission denied/);
+		await assert.rejects(wallets.db.raw("DELETE FROM wallets.transactions WHERE false"), /permission denied/);
+		await assert.rejects(wallets.db.raw("TRUNCATE wallets.transactions"), /permission denied/);
+	});
+
 	it("when a service tries to change its own schema's structure, then Postgres refuses", async () => {
 		const a = await app();
 		const clubs: any = a.brokers[0].getLocalService("clubs");

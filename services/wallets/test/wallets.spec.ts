@@ -433,11 +433,13 @@ describe("Wallets (through the gateway, real Postgres)", function () {
 			// The migration user owns the table: the trigger holds for it too (TRUNCATE included).
 			const asOwner = knex({ client: "pg", connection: process.env.DATABASE_URL, searchPath: ["wallets"], pool: { min: 0, max: 1 } });
 			try {
-				for (const db of [asService, asOwner]) {
-					await assert.rejects(db.raw("UPDATE transactions SET amount = 1 WHERE id = ?", [t.id]), (e: any) => e.code === "23001" && /immutable/.test(e.message));
-					await assert.rejects(db.raw("UPDATE transactions SET balance_after = 0"), (e: any) => e.code === "23001");
-					await assert.rejects(db.raw("DELETE FROM transactions WHERE id = ?", [t.id]), (e: any) => e.code === "23001");
+				// The service's own role has no UPDATE/DELETE on the ledger at all (42501); the owner meets the trigger (23001).
+				for (const [db, code] of [[asService, "42501"], [asOwner, "23001"]] as const) {
+					await assert.rejects(db.raw("UPDATE transactions SET amount = 1 WHERE id = ?", [t.id]), (e: any) => e.code === code);
+					await assert.rejects(db.raw("UPDATE transactions SET balance_after = 0"), (e: any) => e.code === code);
+					await assert.rejects(db.raw("DELETE FROM transactions WHERE id = ?", [t.id]), (e: any) => e.code === code);
 				}
+				await assert.rejects(asService.raw("UPDATE transactions SET id = id WHERE id = ?", [t.id]), (e: any) => e.code === "23001" && /immutable/.test(e.message));
 				await assert.rejects(asOwner.raw("TRUNCATE transactions CASCADE"), (e: any) => e.code === "23001");
 				await assert.rejects(asService.raw("TRUNCATE transactions"), (e: any) => ["23001", "42501"].includes(e.code));
 			} finally {
