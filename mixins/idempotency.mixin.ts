@@ -33,8 +33,8 @@ export async function createIdempotencyTable(knex: Knex): Promise<void> {
 		t.string("request_hash", 64).notNullable();
 		t.text("action").notNullable();
 		t.integer("status_code");
-		t.jsonb("response");
-		t.jsonb("error");
+		t.json("response"); // json keeps the text as written: a replay is byte-for-byte the first answer
+		t.json("error");
 		t.timestamp("created_at", { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
 		t.primary(["club_id", "key"]);
 	});
