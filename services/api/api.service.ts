@@ -11,7 +11,7 @@ import ApiGateway from "moleculer-web";
 import { MetricReporters, type Context } from "moleculer";
 import pg from "pg";
 import { readEnv } from "../../moleculer.config";
-import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors";
+import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError, invalid } from "../../lib/errors";
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
 import { toHttpError } from "./http-errors";
 import { renderDocsPage } from "./docs-page";
@@ -75,6 +75,10 @@ const ApiService = defineService({
 				callOptions: {},
 				async onBeforeCall(this: any, ctx: Context<any, any>, _route: any, req: Req) {
 					req.$startedAt = process.hrtime.bigint();
+					// Over REST the key travels only in the Idempotency-Key header (the param is for bus callers).
+					if (req.$params && Object.prototype.hasOwnProperty.call(req.$params, "idempotencyKey")) {
+						throw invalid({ field: "idempotencyKey", type: "unknownField", message: "Send the key in the Idempotency-Key header." });
+					}
 					const isStream = req.$alias?.type === "stream";
 					if (BODY_METHODS.has(req.method ?? "") && !isStream && hasBody(req)) {
 						const ct = String(req.headers["content-type"] ?? "");

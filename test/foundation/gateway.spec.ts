@@ -109,6 +109,13 @@ describe("Gateway and clubs (single process)", () => {
 		assert.deepEqual(res.body.data.map((d: any) => d.field).sort(), ["clubId", "id"]);
 	});
 
+	it("when a REST body or query carries the bus-only idempotencyKey, then 422 (the header is the REST way)", async () => {
+		const res = await a.http.post("/api-keys", { name: "x", role: "staff", idempotencyKey: "k" }, { key: club.admin });
+		assert.equal(res.status, 422);
+		assert.equal(res.body.data[0].field, "idempotencyKey");
+		assert.equal((await a.http.get("/club?idempotencyKey=k", { key: club.admin })).status, 422);
+	});
+
 	it("when a route is unknown or an internal one is tried, then 404", async () => {
 		assert.equal((await a.http.get("/nope", { key: club.admin })).status, 404);
 		for (const p of ["/api/v1/~node/health", "/api/v1/~node/list", "/api/v1/$node/list", "/api/v1/clubs/resolveKey", "/api/v1/groups/seedClub", "/api/v1/api/list-aliases", "/api/list-aliases"]) {
