@@ -156,6 +156,40 @@ forEachTopology("Acceptance: booking guard", env => {
 			assert.equal(res.body.price.final, 1000);
 		});
 
+		it("when the start is in the past on the staff channel, then STARTS_IN_PAST too (staff skips only limit and payment rules)", async () => {
+			const c = await createClient(env().http, club);
+			const res = await check({ clientId: c.id, ...slot(-1), channel: "staff" });
+			assert.equal(res.body.allowed, false);
+			assert.ok(codes(res.body).includes("STARTS_IN_PAST"), res.text);
+			assertError(await book({ clientId: c.id, ...slot(-1), channel: "staff" }), 409, "BOOKING_REJECTED");
+		});
+
+		it("when paying by wallet, then the balance is compared with the discounted final price", async () => {
+			const { http } = env();
+			const c = await createClient(http, club);
+			const cat = (await http.post("/categories", { name: `Half ${uid()}`, discountPercent: 50 }, { key: club.admin })).body;
+			await http.put(`/clients/${c.id}/categories/${cat.id}`, {}, { key: club.staff });
+			const w = (await http.post(`/clients/${c.id}/wallets`, { currency: "EUR" }, { key: club.staff })).body;
+			await http.post(`/wallets/${w.id}/top-up`, { amount: 500 }, { key: club.staff, idempotencyKey: uid() });
+			const res = await check({ clientId: c.id, ...slot(3), paymentMethod: "wallet", price: { amount: 1000, currency: "EUR" } });
+			assert.equal(res.body.allowed, true, res.text);
+			assert.equal(res.body.price.final, 500);
+			const more = await check({ clientId: c.id, ...slot(3), paymentMethod: "wallet", price: { amount: 1002, currency: "EUR" } });
+			assert.deepEqual(codes(more.body), ["INSUFFICIENT_WALLET_BALANCE"]);
+		});
+
+		it("when another club restricts the same productId, then this club's clients are not affected", async () => {
+			const { http } = env();
+			const other = await newClub(http);
+			const og = (await http.post("/groups", { name: "Theirs" }, { key: other.admin })).body;
+			const pid = `shared-${uid()}`;
+			assert.equal((await http.put(`/products/${pid}/access`, { kind: "product", groupIds: [og.id] }, { key: other.admin })).status, 200);
+			const c = await createClient(http, club);
+			const res = await check({ clientId: c.id, ...slot(3, pid) });
+			assert.equal(res.body.allowed, true, res.text);
+			assertError(await http.get(`/products/${pid}/access`, { key: club.viewer }), 404, "NOT_FOUND");
+		});
+
 		it("when the client is another club's or unknown, then 404", async () => {
 			const { http } = env();
 			const other = await newClub(http);
@@ -230,6 +264,24 @@ forEachTopology("Acceptance: booking guard", env => {
 			assert.deepEqual(results.map(r => r.status).sort(), [201, 409, 409, 409, 409, 409]);
 		});
 
+		it("when a counted booking's start passes, then it no longer counts and shows under scope=past", async function () {
+			this.timeout(20_000);
+			const { http } = env();
+			const g = await groupWith({ maxFutureBookings: 1 });
+			const c = await createClient(http, club, { groupId: g.id });
+			const soon = new Date(Date.now() + 1500).toISOString();
+			const first = await book({ clientId: c.id, productId: "court-1", startsAt: soon, endsAt: plusHours(soon, 1), channel: "online" });
+			assert.equal(first.status, 201, first.text);
+			assert.deepEqual(codes((await check({ clientId: c.id, ...slot(3) })).body), ["FUTURE_BOOKING_LIMIT"]);
+			await new Promise(r => setTimeout(r, Date.parse(soon) - Date.now() + 100));
+			const after = await check({ clientId: c.id, ...slot(3) });
+			assert.equal(after.body.allowed, true, after.text);
+			const past = await http.get(`/clients/${c.id}/bookings?scope=past`, { key: club.viewer });
+			assert.deepEqual((Array.isArray(past.body) ? past.body : past.body.items).map((b: any) => b.id), [first.body.bookings[0].id]);
+			const future = await http.get(`/clients/${c.id}/bookings?scope=future`, { key: club.viewer });
+			assert.deepEqual(Array.isArray(future.body) ? future.body : future.body.items, []);
+		});
+
 		it("when the limit is 0, then no online booking at all", async () => {
 			const { http } = env();
 			const g = await groupWith({ maxFutureBookings: 0 });
@@ -280,6 +332,18 @@ forEachTopology("Acceptance: booking guard", env => {
 			const starts = bs.map((b: any) => Date.parse(b.startsAt)).sort((a: number, b: number) => a - b);
 			for (let i = 1; i < starts.length; i++) assert.equal(Math.round((starts[i] - starts[i - 1]) / 86_400_000), 7);
 			for (const b of bs) assert.equal(Date.parse(b.endsAt) - Date.parse(b.startsAt), 3_600_000);
+		});
+
+		it("when a weekly series crosses a DST change of the club's timezone, then the local start time stays the same", async () => {
+			const c = await createClient(env().http, club);
+			// 19:00 in Madrid (CET, UTC+1) on 16 March 2027; summer time starts on 28 March.
+			const startsAt = "2027-03-16T18:00:00.000Z";
+			const res = await book({ clientId: c.id, productId: "court-dst", startsAt, endsAt: plusHours(startsAt, 1), channel: "staff", recurrence: { frequency: "weekly", count: 4 } });
+			assert.equal(res.status, 201, res.text);
+			const local = (iso: string) => new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Madrid", hour: "2-digit", minute: "2-digit", weekday: "short" }).format(new Date(iso));
+			const starts = res.body.bookings.map((b: any) => b.startsAt).sort();
+			assert.deepEqual(starts.map(local), ["Tue 19:00", "Tue 19:00", "Tue 19:00", "Tue 19:00"]);
+			assert.equal(starts[3], "2027-04-06T17:00:00.000Z");
 		});
 
 		it("when a daily series has interval 2 and an until date, then occurrences every other day up to it", async () => {

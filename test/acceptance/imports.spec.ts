@@ -137,6 +137,24 @@ forEachTopology("Acceptance: imports", env => {
 		assert.equal((await byEmail(local, de1)).country, "DE");
 	});
 
+	it("when headers are Italian or Spanish Género, and blank lines are present, then rows are recognised and blank lines are not rows", async () => {
+		const local = await newClub(env().http);
+		const e1 = email("it"), e2 = email("it"), e3 = email("es");
+		const itCsv = `Nome;Cognome;Email;Cellulare;Sesso;Paese;Tags\nGiulia;Rossi;${e1};+39 312 345 6789;F;Italia;"a,b"\n\nMarco;Bianchi;${e2};+39 312 345 6780;M;IT;\n\n`;
+		const j1 = await run(local, itCsv);
+		assert.equal(j1.totalRows, 2, JSON.stringify(j1));
+		assert.equal(j1.created, 2);
+		const giulia = await byEmail(local, e1);
+		assert.equal(giulia.fullName, "Giulia Rossi");
+		assert.equal(giulia.country, "IT");
+		assert.equal(giulia.gender, "female");
+		assert.deepEqual([...giulia.tags].sort(), ["a", "b"]);
+		assert.equal((await byEmail(local, e2)).gender, "male");
+		const j2 = await run(local, `Nombre completo,Email,Teléfono,Género,País\nPaco Díaz,${e3},612000777,H,ES\n`);
+		assert.equal(j2.created, 1, JSON.stringify(j2));
+		assert.equal((await byEmail(local, e3)).gender, "male");
+	});
+
 	it("when the file is Windows-1252 or UTF-8 with a BOM, then accents survive", async () => {
 		const local = await newClub(env().http);
 		const e1 = email("w"), e2 = email("b");

@@ -134,6 +134,18 @@ forEachTopology("Acceptance: export", env => {
 		assert.equal(byId.get(clients[1].id)![10], "false");
 	});
 
+	it("when a group name or a tag starts with = or -, then those cells are quoted too", async () => {
+		const { http } = env();
+		const local = await newClub(http);
+		const g = (await http.post("/groups", { name: "=SUM(A1)" }, { key: local.admin })).body;
+		const c = await createClient(http, local, { groupId: g.id, tags: ["-x"] });
+		const res = await http.get("/clients/export", { key: local.viewer });
+		const rows = parseCsv(res.text.replace(/^\uFEFF/, ""));
+		const row = rows.find(r => r[0] === c.id)!;
+		assert.equal(row[7], "'=SUM(A1)");
+		assert.equal(row[8], "'-x");
+	});
+
 	it("when the export is filtered, then the same filters as the list apply", async () => {
 		const { rows } = await exportText("?tag=a");
 		assert.deepEqual(rows.slice(1).map(r => r[0]), [clients[0].id]);

@@ -87,6 +87,18 @@ forEachTopology("Acceptance: wallets", env => {
 		assert.equal((await http.get(`/wallets/${w.id}`, { key: club.viewer })).body.balance, 600);
 	});
 
+	it("when a key already used for a top-up is sent with a debit, or a key is over 255 characters, then it is refused and nothing moves", async () => {
+		const { http } = env();
+		const { wallet: w } = await wallet();
+		const k = uid();
+		assert.equal((await move(w.id, "top-up", { amount: 100 }, k)).status, 201);
+		assertError(await move(w.id, "debit", { amount: 100 }, k), 422, "IDEMPOTENCY_KEY_REUSED");
+		const long = await move(w.id, "top-up", { amount: 1 }, "k".repeat(256));
+		assert.equal(long.status, 400, long.text);
+		assert.equal((await move(w.id, "top-up", { amount: 1 }, "k".repeat(255) + uid().slice(0, 0))).status, 201);
+		assert.equal((await http.get(`/wallets/${w.id}`, { key: club.viewer })).body.balance, 101);
+	});
+
 	it("when the same key is retried concurrently, then money still moves once", async () => {
 		const { http } = env();
 		const { wallet: w } = await wallet();
