@@ -27,6 +27,7 @@ import { readEnv } from "../../moleculer.config";
 import type { ImportBatchClient, ImportBatchOutcome, ImportRowError } from "../clients/clients.import-batch";
 import { CHUNK_CHANNEL, DEAD_CHANNEL, MAX_ATTEMPTS, MAX_IN_FLIGHT, ADAPTER_MAX_RETRIES, WORKING_EVERY_MS } from "./import.channels";
 import { ImportFileError, readCsv, type DelimiterOption } from "./import.reader";
+import { spool, type Spool } from "./import.spool";
 import type { ImportRow } from "./csv/rows";
 import type { GenderLanguage } from "./csv/headers";
 import { jobEntity, rowErrorEntity, toJob, type ImportJob } from "./import.entity";
@@ -331,6 +332,9 @@ const ImportService = defineService({
 				source = part.file;
 				fileName = part.fileName ?? fileName;
 			}
+			// Over a transporter the upload arrives without backpressure: spool it to disk first.
+			const spooled: Spool | null = this.broker.transit ? spool(source, this.maxBytes) : null;
+			if (spooled) source = spooled.chunks;
 			const job: q.JobRow = await q.insertJob(this.db, { id: crypto.randomUUID(), club_id: clubId, file_name: fileName, options });
 			ctx.meta.$statusCode = 202;
 			ctx.meta.$responseHeaders = { Location: `/api/v1/imports/${job.id}` };
@@ -358,14 +362,14 @@ const ImportService = defineService({
 				const result = await readCsv(source, { encoding: options.encoding, delimiter: options.delimiter, maxBytes: this.maxBytes, chunkRows: this.chunkRows, maxRowChars: MAX_ROW_CHARS }, sink);
 				if (result.stopped) {
 					// Read the rest away before answering: a reply before the end of the body resets the connection.
-					await drainFully(source);
+					if (!spooled) await drainFully(source);
 				} else {
 					if (result.blankLines) await q.addWarnings(this.db, job.id, [`${result.blankLines} blank line(s) skipped.`]);
 					await q.setParsed(this.db, job.id, result.totalRows, chunkIndex);
 					await this.finishIfDone(ctx, clubId, job.id);
 				}
 			} catch (err: any) {
-				drain(source);
+				if (!spooled) drain(source);
 				if (err instanceof ImportFileError) {
 					const failed = await this.failJob(clubId, job.id, err.message);
 					if (err.code === "FILE_TOO_LARGE") throw new PayloadTooLargeError(this.maxBytes);
@@ -375,6 +379,8 @@ const ImportService = defineService({
 					await this.failJob(clubId, job.id, aborted ? "The upload was interrupted before the end of the file." : "The file could not be read to its end (internal error).");
 					if (!aborted) throw err;
 				}
+			} finally {
+				await spooled?.close();
 			}
 			const now = await q.findJob(this.db, clubId, job.id);
 			const out = toJob(now!);
