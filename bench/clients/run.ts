@@ -94,7 +94,7 @@ async function main(): Promise<void> {
 				        lower(regexp_replace(public.unaccent(f || '.' || l), '[^A-Za-z.]', '', 'g')) || '.' || i || '@' || (ARRAY['gmail.com','yahoo.es','orange.fr','web.de','libero.it'])[1 + i % 5],
 				        '+346' || lpad(((i::bigint * 2654435761) % 100000000)::text, 8, '0'),
 				        (ARRAY['female','male','other'])[1 + i % 3], (ARRAY['ES','FR','DE','IT','GB'])[1 + i % 5],
-				        DATE '1950-01-01' + (i * 7919 % 20000), :group::uuid,
+				        DATE '1950-01-01' + (i::bigint * 7919 % 20000)::int, :group::uuid,
 				        CASE WHEN i % 4 = 0 THEN ARRAY[(:tags::text[])[1 + i % 10]] WHEN i % 4 = 1 THEN ARRAY[(:tags::text[])[1 + i % 10], (:tags::text[])[1 + (i / 10) % 10]] ELSE '{}' END,
 				        'import', ts, ts
 				   FROM (SELECT i, (:first::text[])[1 + (i * 31 % :nf)] AS f, (:last::text[])[1 + (i * 17 % :nl)] AS l, (:last::text[])[1 + (i * 13 % :nl)] AS l2,
