@@ -26,7 +26,7 @@ export interface KeyIdentity {
 	role: "admin" | "staff" | "viewer";
 }
 
-type Req = IncomingMessage & { $action?: any; $ctx?: Context<any, any>; $alias?: any; $startedAt?: bigint; $keyId?: string; $route?: any };
+type Req = IncomingMessage & { $action?: any; $params?: Record<string, unknown>; $ctx?: Context<any, any>; $alias?: any; $startedAt?: bigint; $keyId?: string; $route?: any };
 
 export function sha256(text: string): string {
 	return crypto.createHash("sha256").update(text, "utf8").digest("hex");
