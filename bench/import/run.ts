@@ -2,7 +2,7 @@
  * CSV import benchmark: N generated rows (default 1,000,000) end to end, against a raw
  * COPY of the same rows into the same indexed clients table, in the same run.
  *
- *   npx tsx bench/import/run.ts [rows]        (ROWS=… also works)
+ *   npx tsx bench/import/run.ts [rows]        (ROWS=… also works; NODE_HEAP_MB=160 caps each node's heap)
  *
  * Topology (separate `npm start` processes over a real nats-server with JetStream and one
  * PostgreSQL): gateway | clubs,groups,clients | import worker ×2. The import is timed from
@@ -67,7 +67,10 @@ async function main(): Promise<void> {
 	try {
 		const port = await freePort();
 		const platform = `chp_${crypto.randomBytes(12).toString("hex")}`;
-		const common = { TRANSPORTER: infra.natsUrl, DATABASE_URL: infra.databaseUrl, NAMESPACE: `bench${crypto.randomBytes(3).toString("hex")}`, PLATFORM_API_KEY: platform, LOG_LEVEL: "warn" };
+		// NODE_HEAP_MB=160 caps each node's V8 old space (--max-old-space-size), as a deployment would.
+		const heap = process.env.NODE_HEAP_MB ? { NODE_OPTIONS: `--max-old-space-size=${Number(process.env.NODE_HEAP_MB)}` } : {};
+		if (process.env.NODE_HEAP_MB) console.log(`Nodes run with --max-old-space-size=${process.env.NODE_HEAP_MB}`);
+		const common = { TRANSPORTER: infra.natsUrl, DATABASE_URL: infra.databaseUrl, NAMESPACE: `bench${crypto.randomBytes(3).toString("hex")}`, PLATFORM_API_KEY: platform, LOG_LEVEL: "warn", ...heap };
 		const nodes: Record<string, Proc> = {
 			"gateway (api)": startProcess({ ...common, SERVICES: "api", PORT: String(port), NODE_ID: "gw" }),
 			"core (clubs,groups,clients)": startProcess({ ...common, SERVICES: "clubs,groups,clients", NODE_ID: "core" }),
