@@ -88,6 +88,15 @@ forEachTopology("Acceptance: clubs and keys", env => {
 		assert.equal((await http.get("/clients", { key: made.body.key })).status, 401);
 	});
 
+	it("when a key is deleted through one gateway, then every gateway answers 401 at once, even one that just used it", async () => {
+		const { http, gateways } = env();
+		const club = await newClub(http);
+		const made = await http.post("/api-keys", { name: "temp", role: "viewer" }, { key: club.admin });
+		for (const gw of gateways) assert.equal((await gw.get("/club", { key: made.body.key })).status, 200);
+		assert.equal((await gateways[gateways.length - 1].del(`/api-keys/${made.body.id}`, { key: club.admin })).status, 204);
+		for (const gw of gateways) assert.equal((await gw.get("/club", { key: made.body.key })).status, 401);
+	});
+
 	it("when another club's key id is deleted, then 404", async () => {
 		const { http } = env();
 		const [a, b] = await Promise.all([newClub(http), newClub(http)]);

@@ -271,6 +271,13 @@ forEachTopology("Acceptance: imports", env => {
 		assertInvalid(await start(club, "a,b\n", "?encoding=latin9"), "encoding");
 	});
 
+	it("when the body is neither CSV nor multipart (application/xml, a JSON object of import options), then 415 and no job", async () => {
+		const before = (await env().http.get("/imports?limit=500", { key: club.viewer })).body.items.length;
+		assertError(await start(club, "<clients/>", "", "application/xml"), 415, "UNSUPPORTED_MEDIA_TYPE");
+		assertError(await start(club, "{}", "", "application/json"), 415, "UNSUPPORTED_MEDIA_TYPE");
+		assert.equal((await env().http.get("/imports?limit=500", { key: club.viewer })).body.items.length, before);
+	});
+
 	it("when jobs are listed or read by another club or a viewer posts, then the list shape, 404 and 403", async () => {
 		const { http } = env();
 		const job = await run(club, `Full name,Email,Phone,Gender,Country\nL,${email("l")},612000014,F,ES\n`);

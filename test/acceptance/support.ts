@@ -1,13 +1,14 @@
 /**
  * Acceptance suite support: every spec under test/acceptance runs twice, once on the
- * embedded-style app (one broker, no transporter) and once on a five-node cluster over the
- * real nats-server. Tests are written from API.md / PRODUCT.md as an outside integrator
+ * embedded-style app (one broker, no transporter) and once on a six-node cluster over the
+ * real nats-server (gateway | clubs+groups | clients | wallets+booking-guard | import | a
+ * second gateway). Tests are written from API.md / PRODUCT.md as an outside integrator
  * would: through the gateway, and on the bus through a broker that hosts no domain service.
  */
 import crypto from "node:crypto";
 import assert from "node:assert/strict";
 import type { ServiceBroker } from "moleculer";
-import { app, newClub, startCluster, type Http, type Running, type TestClub } from "../support/app";
+import { app, httpClient, newClub, startCluster, type Http, type Running, type TestClub } from "../support/app";
 
 export type TopologyName = "embedded" | "cluster";
 
@@ -22,6 +23,8 @@ export interface Env {
 	http: Http;
 	/** A broker to call actions through; in the cluster it runs the gateway only. */
 	bus: ServiceBroker;
+	/** Every gateway of the topology (the cluster has two). */
+	gateways: Http[];
 	events: SeenEvent[];
 	waitForEvent(pred: (e: SeenEvent) => boolean, ms?: number): Promise<SeenEvent>;
 }
@@ -54,6 +57,7 @@ async function withListener(topology: TopologyName, running: Running): Promise<E
 		running,
 		http: running.http,
 		bus,
+		gateways: running.brokers.filter(b => b.getLocalService("api")).map(b => httpClient(`http://127.0.0.1:${(b.getLocalService("api") as any).server.address().port}`)),
 		events,
 		async waitForEvent(pred, ms = 5000) {
 			const stop = Date.now() + ms;
@@ -78,6 +82,7 @@ function topology(name: TopologyName): Promise<Env> {
 			{ services: ["clients"] },
 			{ services: ["wallets", "booking-guard"] },
 			{ services: ["import"] },
+			{ services: ["api"] },
 		]);
 		return withListener(name, c);
 	})();
