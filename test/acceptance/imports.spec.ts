@@ -292,6 +292,17 @@ forEachTopology("Acceptance: imports", env => {
 		assertError(viewerPost, 403, "FORBIDDEN");
 	});
 
+	it("when a finished job is cancelled, then a 409 conflict; another club's job is a 404", async () => {
+		const { http } = env();
+		const job = await run(club, `Full name,Email,Phone,Gender,Country\nK,${email("k")},612000016,F,ES\n`);
+		assert.equal(job.status, "completed");
+		const res = await http.post(`/imports/${job.id}/cancel`, {}, { key: club.staff });
+		assertError(res, 409);
+		assert.equal((await http.get(`/imports/${job.id}`, { key: club.viewer })).body.status, "completed");
+		const other = await newClub(http);
+		assertError(await http.post(`/imports/${job.id}/cancel`, {}, { key: other.staff }), 404, "NOT_FOUND");
+	});
+
 	it("when a job runs, then imports.progress and imports.finished are emitted with the club id", async () => {
 		const { waitForEvent } = env();
 		const local = await newClub(env().http);
