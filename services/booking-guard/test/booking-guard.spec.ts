@@ -378,7 +378,7 @@ describe("Booking guard: reserve, series, cancel, history", function () {
 		assert.equal(res.body.data.occurrences.length, 2);
 	});
 
-	it("when a booking's start has passed, then the client may book again", async () => {
+	it("when a booking's start has passed, then the client may book again", async function () {
 		this.timeout(20_000);
 		const g = await f.group({ maxFutureBookings: 1 });
 		const client = await f.client({ groupId: g.id });
