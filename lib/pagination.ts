@@ -39,22 +39,24 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
 }
 
 /**
- * Applies keyset pagination on (timeColumn, idColumn) descending to a query, runs it and
- * returns the page. `map` turns a row into the API entity.
+ * Applies keyset pagination on (timeColumn, idColumn) to a query, runs it and returns the
+ * page. Newest first unless `order: "asc"` (oldest first). `map` turns a row into the API
+ * entity. A cursor is only meaningful for the same order it was made with.
  */
 export async function paginate<Row extends Record<string, any>, T>(
 	query: Knex.QueryBuilder,
-	opts: { limit?: number; cursor?: string; timeColumn?: string; idColumn?: string },
+	opts: { limit?: number; cursor?: string; timeColumn?: string; idColumn?: string; order?: "asc" | "desc" },
 	map: (row: Row) => T,
 ): Promise<Page<T>> {
 	const limit = opts.limit ?? 50;
 	const timeColumn = opts.timeColumn ?? "created_at";
 	const idColumn = opts.idColumn ?? "id";
+	const order = opts.order === "asc" ? "asc" : "desc"; // never a caller's raw string
 	const pos = decodeCursor(opts.cursor);
-	if (pos) query.whereRaw(`(??, ??) < (?::timestamptz, ?)`, [timeColumn, idColumn, pos.at, pos.id]);
+	if (pos) query.whereRaw(`(??, ??) ${order === "asc" ? ">" : "<"} (?::timestamptz, ?)`, [timeColumn, idColumn, pos.at, pos.id]);
 	const rows: Row[] = await query.orderBy([
-		{ column: timeColumn, order: "desc" },
-		{ column: idColumn, order: "desc" },
+		{ column: timeColumn, order },
+		{ column: idColumn, order },
 	]).limit(limit + 1);
 	const more = rows.length > limit;
 	const pageRows = more ? rows.slice(0, limit) : rows;

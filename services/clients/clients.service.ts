@@ -206,7 +206,7 @@ const ClientsService = defineService({
 				const stream = await exportStream(this.db, clubId, filters, {
 					groupName: async (id: string) => {
 						if (!groups || !groups.has(id)) {
-							const res: { items: Array<{ id: string; name: string }> } = await ctx.call("groups.list", {});
+							const res: { items: Array<{ id: string; name: string }> } = await ctx.call("groups.all", {});
 							groups = new Map(res.items.map(g => [g.id, g.name]));
 						}
 						return groups.get(id) ?? "";

@@ -57,9 +57,8 @@ export const findGroup = (db: Db, clubId: string, id: string) => db<GroupRow>("g
 export const findGroupByName = (db: Db, clubId: string, name: string) =>
 	db<GroupRow>("groups").where({ club_id: clubId }).whereRaw("lower(name) = lower(?)", [name]).first();
 
-/** Every group of the club, oldest first (Default and External lead). */
-export const listGroups = (db: Db, clubId: string): Promise<GroupRow[]> =>
-	groupsOfClub(db, clubId).orderBy([{ column: "created_at" }, { column: "name" }, { column: "id" }]);
+/** Every group of the club, oldest first (Default and External lead), in the order of GET /groups. */
+export const listGroups = (db: Db, clubId: string): Promise<GroupRow[]> => groupsOfClub(db, clubId).orderBy([{ column: "created_at" }, { column: "id" }]);
 
 /** Locks the given groups of the club (in id order, so two lockers never deadlock). */
 export const lockGroups = (trx: Knex.Transaction, clubId: string, ids: string[]): Promise<GroupRow[]> =>
@@ -108,7 +107,9 @@ export async function seedClubGroups(db: Knex, clubId: string, ids: { defaultId:
 			await trx("groups").insert({ id: ids.defaultId, club_id: clubId, name: "Default", system: false, is_default: true, payment_methods: all });
 		}
 		if (!existing.some(g => g.system)) {
-			await trx("groups").insert({ id: ids.externalId, club_id: clubId, name: "External", system: true, is_default: false, payment_methods: all });
+			// A millisecond after Default: lists go oldest first by (created_at, id), so Default leads.
+			const createdAt = trx.raw("date_trunc('milliseconds', now()) + interval '1 millisecond'");
+			await trx("groups").insert({ id: ids.externalId, club_id: clubId, name: "External", system: true, is_default: false, payment_methods: all, created_at: createdAt, updated_at: createdAt });
 		}
 	});
 }
@@ -121,7 +122,7 @@ export const categoriesOfClub = (db: Db, clubId: string) => db<CategoryRow>("cat
 export const listCategories = (db: Db, clubId: string, ids?: string[]): Promise<CategoryRow[]> => {
 	const query = categoriesOfClub(db, clubId);
 	if (ids) query.whereIn("id", ids);
-	return query.orderBy([{ column: "created_at" }, { column: "name" }, { column: "id" }]);
+	return query.orderBy([{ column: "created_at" }, { column: "id" }]);
 };
 
 export const findCategory = (db: Db, clubId: string, id: string) => db<CategoryRow>("categories").where({ club_id: clubId, id }).first();

@@ -15,6 +15,7 @@ import { DbMixin } from "../../mixins/db.mixin";
 import { ConflictError, NotFoundError, invalid, type FieldError } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
+import { listParams, paginate, type Page } from "../../lib/pagination";
 import * as q from "./groups.queries";
 
 // ---------------------------------------------------------------- entities
@@ -310,21 +311,37 @@ const GroupsService = defineService({
 
 		// ------------------------------------------------------------ groups
 
-		/** The club's groups with live client counts (every group in one page). */
+		/**
+		 * Internal: EVERY group of the club with its client count, oldest first, in one answer
+		 * (`{ items }`). For services that need the whole set (the clients export maps group
+		 * ids to names); `groups.list` is the paged list of the REST API.
+		 */
+		all: {
+			params: {},
+			async handler(this: any, ctx: Context<unknown, HttpMeta>): Promise<{ items: Group[] }> {
+				const rows = await q.listGroups(this.db, ctx.meta.clubId);
+				const counts = await this.groupCounts(ctx);
+				return { items: rows.map(r => toGroup(r, counts[r.id] ?? 0)) };
+			},
+		},
+
+		/** The club's groups with live client counts, a page at a time, oldest first. */
 		list: {
 			rest: "GET /groups",
 			auth: "viewer",
-			params: {},
+			params: { ...listParams },
 			openapi: {
 				summary: "List groups with their client counts",
-				description: "Every group of the club in one page, oldest first (the default group and External lead); `nextCursor` is always null.",
+				description:
+					"Paged like every list: `?limit=` 1..500 (default 50), `?cursor=` from the previous page's `nextCursor` (null on the last page). " +
+					"Oldest first, so a club's Default and External groups lead. On the bus, `groups.list` answers the same pages; a service that needs every group at once calls the internal action `groups.all` (`{ items }`, no paging).",
 				tags: ["groups"],
-				responses: { "200": { description: "All groups of the club", schema: list(groupEntity) } },
+				responses: { "200": { description: "A page of the club's groups", schema: list(groupEntity) } },
 			},
-			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
-				const rows = await q.listGroups(this.db, ctx.meta.clubId);
-				const counts = await this.groupCounts(ctx);
-				return { items: rows.map(r => toGroup(r, counts[r.id] ?? 0)), nextCursor: null };
+			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Group>> {
+				const page: Page<q.GroupRow> = await paginate(q.groupsOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor, order: "asc" }, (r: q.GroupRow) => r);
+				const counts: Record<string, number> = page.items.length ? await this.groupCounts(ctx, page.items.map(r => r.id)) : {};
+				return { items: page.items.map(r => toGroup(r, counts[r.id] ?? 0)), nextCursor: page.nextCursor };
 			},
 		},
 
@@ -520,21 +537,23 @@ const GroupsService = defineService({
 
 		// ------------------------------------------------------------ categories
 
-		/** The club's categories with their client counts (every category in one page). */
+		/** The club's categories with their client counts, a page at a time, oldest first. */
 		listCategories: {
 			rest: "GET /categories",
 			auth: "viewer",
-			params: {},
+			params: { ...listParams },
 			openapi: {
 				summary: "List categories with their client counts",
-				description: "Every category of the club in one page, oldest first; `nextCursor` is always null.",
+				description:
+					"Paged like every list: `?limit=` 1..500 (default 50), `?cursor=` from the previous page's `nextCursor` (null on the last page). " +
+					"Oldest first. A service that needs every category at once calls the internal action `groups.getCategories`.",
 				tags: ["categories"],
-				responses: { "200": { description: "All categories of the club", schema: list(categoryEntity) } },
+				responses: { "200": { description: "A page of the club's categories", schema: list(categoryEntity) } },
 			},
-			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
-				const rows: q.CategoryRow[] = await q.listCategories(this.db, ctx.meta.clubId);
-				const counts = rows.length ? await this.categoryCounts(ctx) : {};
-				return { items: rows.map(r => toCategory(r, counts[r.id] ?? 0)), nextCursor: null };
+			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Category>> {
+				const page: Page<q.CategoryRow> = await paginate(q.categoriesOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor, order: "asc" }, (r: q.CategoryRow) => r);
+				const counts: Record<string, number> = page.items.length ? await this.categoryCounts(ctx, page.items.map(r => r.id)) : {};
+				return { items: page.items.map(r => toCategory(r, counts[r.id] ?? 0)), nextCursor: page.nextCursor };
 			},
 		},
 

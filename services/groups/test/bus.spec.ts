@@ -30,6 +30,7 @@ describe("Groups on the bus", () => {
 			const calls: Array<[string, object]> = [
 				["groups.get", { id: MISSING }],
 				["groups.list", {}],
+				["groups.all", {}],
 				["groups.defaults", {}],
 				["groups.findByName", { name: "Default" }],
 				["groups.getCategories", {}],
@@ -42,8 +43,9 @@ describe("Groups on the bus", () => {
 		});
 
 		it("when groups.get, list and defaults are called with the club, then they answer its groups; another club's id is NOT_FOUND", async () => {
-			const list: any = await broker.call("groups.list", {}, as(club));
+			const list: any = await broker.call("groups.all", {}, as(club));
 			assert.deepEqual(list.items.map((g: any) => g.name), ["Default", "External"]);
+			assert.deepEqual(await broker.call("groups.list", {}, as(club)), { ...list, nextCursor: null });
 			const d: any = await broker.call("groups.defaults", {}, as(club));
 			assert.equal(d.defaultGroupId, list.items[0].id);
 			assert.equal(d.externalGroupId, list.items[1].id);
@@ -52,6 +54,22 @@ describe("Groups on the bus", () => {
 			assert.equal(g.clientCount, 0);
 			await assert.rejects(broker.call("groups.get", { id: d.defaultGroupId }, as(other)), (err: any) => err.type === "NOT_FOUND");
 			await assert.rejects(broker.call("groups.get", { id: "garbage" }, as(club)), (err: any) => err.type === "NOT_FOUND");
+		});
+
+		it("when a club has more groups than a page, then groups.all answers every one of them with its count while groups.list pages", async () => {
+			const c = await newClub(a.http);
+			const made: any[] = [];
+			for (let i = 0; i < 55; i++) made.push((await a.http.post("/groups", { name: `Many ${i}` }, { key: c.admin })).body);
+			await makeClient(a.http, c.staff, { groupId: made[54].id });
+			const all: any = await broker.call("groups.all", {}, as(c));
+			assert.equal(all.items.length, 57);
+			assert.deepEqual(all.items.slice(2).map((g: any) => g.id), made.map(g => g.id));
+			assert.equal(all.items[56].clientCount, 1);
+			assert.equal(all.nextCursor, undefined);
+			const first: any = await broker.call("groups.list", {}, as(c));
+			assert.deepEqual(first.items, all.items.slice(0, 50));
+			const rest: any = await broker.call("groups.list", { cursor: first.nextCursor }, as(c));
+			assert.deepEqual(rest, { items: all.items.slice(50), nextCursor: null });
 		});
 
 		it("when groups.findByName is asked in any case, then it finds the club's group with its count; another club's or unknown name, then null", async () => {

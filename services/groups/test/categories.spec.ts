@@ -55,6 +55,34 @@ describe("Categories", () => {
 		assert.equal((await a.http.del(`/categories/${made.body.id}`, { key: club.admin })).status, 404);
 	});
 
+	it("when GET /categories is paged with limit and cursor, then every category comes exactly once, oldest first, with its count; bad limits or cursors are 422", async () => {
+		const c = await newClub(a.http);
+		const made: any[] = [];
+		for (let i = 0; i < 5; i++) made.push((await a.http.post("/categories", { name: `Cat ${i}` }, { key: c.admin })).body);
+		const holder = await makeClient(a.http, c.staff);
+		assert.ok([200, 204].includes((await a.http.put(`/clients/${holder.id}/categories/${made[4].id}`, {}, { key: c.staff })).status));
+		const seen: any[] = [];
+		let cursor: string | null = null;
+		let pages = 0;
+		do {
+			const res: { status: number; text: string; body: any } = await a.http.get(`/categories?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { key: c.viewer });
+			assert.equal(res.status, 200, res.text);
+			assert.ok(res.body.items.length <= 2);
+			seen.push(...res.body.items);
+			cursor = res.body.nextCursor;
+			pages++;
+		} while (cursor && pages < 10);
+		assert.equal(pages, 3);
+		assert.deepEqual(seen.map(x => x.id), made.map(x => x.id));
+		assert.equal(seen[4].clientCount, 1);
+		assert.deepEqual(seen.slice(0, 4).map(x => x.clientCount), [0, 0, 0, 0]);
+		for (const query of ["limit=0", "limit=501", "limit=x", "cursor=nope"]) {
+			const res = await a.http.get(`/categories?${query}`, { key: c.viewer });
+			assert.equal(res.status, 422, `${query}: ${res.text}`);
+			assert.deepEqual(fields(res), [query.split("=")[0]], query);
+		}
+	});
+
 	it("when a category has no description or discount, then description is null and the discount 0", async () => {
 		const res = await create({ name: "Plain" });
 		assert.equal(res.status, 201);

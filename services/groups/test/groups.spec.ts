@@ -52,6 +52,57 @@ describe("Groups", () => {
 		});
 	});
 
+	describe("paging", () => {
+		/** Walks every page of a list with the given limit; answers the pages' items. */
+		const walk = async (path: string, key: string, limit: number) => {
+			const pages: any[][] = [];
+			let cursor: string | null = null;
+			do {
+				const res: { status: number; text: string; body: any } = await a.http.get(`${path}?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { key });
+				assert.equal(res.status, 200, res.text);
+				pages.push(res.body.items);
+				cursor = res.body.nextCursor;
+				assert.ok(pages.length < 100, "the cursor never ends");
+			} while (cursor);
+			return pages;
+		};
+
+		it("when GET /groups is paged with limit and cursor, then every group comes exactly once, oldest first (Default and External lead), with its count", async () => {
+			const c = await newClub(a.http);
+			const made: any[] = [];
+			for (let i = 0; i < 5; i++) made.push((await a.http.post("/groups", { name: `Page ${i}` }, { key: c.admin })).body);
+			await makeClient(a.http, c.staff, { groupId: made[3].id });
+			const pages = await walk("/groups", c.viewer, 2);
+			assert.deepEqual(pages.map(p => p.length), [2, 2, 2, 1]);
+			const all = pages.flat();
+			assert.deepEqual(all.map(g => g.name), ["Default", "External", "Page 0", "Page 1", "Page 2", "Page 3", "Page 4"]);
+			assert.equal(all.find(g => g.id === made[3].id).clientCount, 1);
+			assert.deepEqual((await walk("/groups", c.viewer, 500)).map(p => p.length), [7]);
+			const firstPage = await a.http.get("/groups", { key: c.viewer });
+			assert.deepEqual(firstPage.body, { items: all, nextCursor: null }, "the default limit (50) holds them all");
+		});
+
+		it("when limit is 0, 501 or not a number, or the cursor is not one we gave out, then 422 names the field", async () => {
+			for (const query of ["limit=0", "limit=501", "limit=abc", "limit=1.5", "cursor=garbage", `cursor=${Buffer.from('["x","y"]').toString("base64url")}`]) {
+				const res = await a.http.get(`/groups?${query}`, { key: club.viewer });
+				assert.equal(res.status, 422, `${query}: ${res.text}`);
+				assert.deepEqual(fields(res), [query.split("=")[0]], query);
+			}
+		});
+
+		it("when a group is deleted between two pages, then the next page still continues after the cursor", async () => {
+			const c = await newClub(a.http);
+			const made: any[] = [];
+			for (let i = 0; i < 3; i++) made.push((await a.http.post("/groups", { name: `Gone ${i}` }, { key: c.admin })).body);
+			const first = await a.http.get("/groups?limit=3", { key: c.viewer });
+			assert.equal(first.body.items[2].id, made[0].id);
+			assert.equal((await a.http.del(`/groups/${made[0].id}`, { key: c.admin })).status, 204);
+			const next = await a.http.get(`/groups?limit=3&cursor=${encodeURIComponent(first.body.nextCursor)}`, { key: c.viewer });
+			assert.deepEqual(next.body.items.map((g: any) => g.id), [made[1].id, made[2].id]);
+			assert.equal(next.body.nextCursor, null);
+		});
+	});
+
 	describe("create and read", () => {
 		it("when a group is created without policies, then 201 with no limit, every payment method, no VAT and a Location", async () => {
 			const res = await create({ name: "  Juniors  " });
