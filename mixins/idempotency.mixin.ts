@@ -75,7 +75,9 @@ export function requestHash(ctx: Context<any, any>): string {
 }
 
 function rebuildError(stored: any): Error {
-	return new Errors.MoleculerClientError(stored.message, stored.code, stored.type, stored.data);
+	const err = new Errors.MoleculerClientError(stored.message, stored.code, stored.type, stored.data);
+	if (stored.name) err.name = stored.name; // the replay is the same body, name included
+	return err;
 }
 
 export function IdempotencyMixin(): Partial<ServiceSchema> {
@@ -126,7 +128,7 @@ export function IdempotencyMixin(): Partial<ServiceSchema> {
 						} catch (err: any) {
 							if (!isClientError(err)) throw err; // nothing stored: a retry may run again
 							await trx.raw("ROLLBACK TO SAVEPOINT idempotent_work");
-							const stored = { message: err.message, code: err.code, type: err.type, data: err.data ?? null };
+							const stored = { name: err.name, message: err.message, code: err.code, type: err.type, data: err.data ?? null };
 							await trx(IDEMPOTENCY_TABLE).where({ club_id: clubId, key }).update({ status_code: err.code, error: JSON.stringify(stored) });
 							return { kind: "error", err };
 						}

@@ -75,17 +75,7 @@ const ApiService = defineService({
 				callOptions: {},
 				async onBeforeCall(this: any, ctx: Context<any, any>, _route: any, req: Req) {
 					req.$startedAt = process.hrtime.bigint();
-					// Over REST the key travels only in the Idempotency-Key header (the param is for bus callers).
-					if (req.$params && Object.prototype.hasOwnProperty.call(req.$params, "idempotencyKey")) {
-						throw invalid({ field: "idempotencyKey", type: "unknownField", message: "Send the key in the Idempotency-Key header." });
-					}
 					const isStream = req.$alias?.type === "stream";
-					if (BODY_METHODS.has(req.method ?? "") && !isStream && hasBody(req)) {
-						const ct = String(req.headers["content-type"] ?? "");
-						if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(ct)) {
-							throw Object.assign(new BadRequestError("Send the body as application/json", "UNSUPPORTED_MEDIA_TYPE"), { code: 415 });
-						}
-					}
 					// A streamed body's headers, for the action (which may run on another node).
 					if (isStream) {
 						const len = req.headers["content-length"];
@@ -152,7 +142,13 @@ const ApiService = defineService({
 
 	methods: {
 		/** Auth for /api/v1: resolves the key, enforces the action's role, sets the tenant. */
-		async authorize(this: any, ctx: Context<any, any>, _route: any, req: Req) {
+		async authorize(this: any, ctx: Context<any, any>, route: any, req: Req) {
+			await this.authenticate(ctx, route, req);
+			this.checkRequestShape(req);
+		},
+
+		/** Resolves the key, enforces the action's role, sets the tenant. */
+		async authenticate(this: any, ctx: Context<any, any>, _route: any, req: Req) {
 			const action = req.$action ?? {};
 			const required: string = action.auth ?? "admin";
 			const idemHeader = req.headers["idempotency-key"];
@@ -194,6 +190,50 @@ const ApiService = defineService({
 					throw new TooManyRequestsError(retryAfter);
 				}
 			}
+		},
+
+		/** After auth (an unauthenticated caller learns nothing): content type and where params come from. */
+		checkRequestShape(this: any, req: Req) {
+			const isStream = req.$alias?.type === "stream";
+			const ct = String(req.headers["content-type"] ?? "");
+			const isJson = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(ct);
+			if (BODY_METHODS.has(req.method ?? "") && hasBody(req) && (isStream ? isJson : !isJson)) {
+				throw Object.assign(new BadRequestError(isStream ? "Send the file as text/csv or multipart/form-data" : "Send the body as application/json", "UNSUPPORTED_MEDIA_TYPE"), { code: 415 });
+			}
+			if (!isStream && req.$params) this.separateParams(req);
+			// Over REST the key travels only in the Idempotency-Key header (the param is for bus callers).
+			if (req.$params && Object.prototype.hasOwnProperty.call(req.$params, "idempotencyKey")) {
+				throw invalid({ field: "idempotencyKey", type: "unknownField", message: "Send the key in the Idempotency-Key header." });
+			}
+		},
+
+		/**
+		 * moleculer-web merges body, query and path params into one object, so a query value
+		 * could overwrite a body field and a body `id` would be silently replaced by the path's.
+		 * Rebuild the params: reads take query + path, writes take the JSON body + path; a query
+		 * parameter on a write, or a body field named like a path parameter, is a 422.
+		 */
+		separateParams(this: any, req: Req) {
+			const params = req.$params as Record<string, unknown>;
+			const pathKeys: string[] = (req.$alias?.keys ?? []).map((k: any) => String(k.name));
+			const path = Object.fromEntries(pathKeys.filter(k => k in params).map(k => [k, params[k]]));
+			let base: Record<string, unknown>;
+			if (BODY_METHODS.has(req.method ?? "")) {
+				const body = (req as any).body;
+				if (body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body))) {
+					throw invalid({ field: "", type: "object", message: "The body must be a JSON object." });
+				}
+				base = body ?? {};
+				const errors = [
+					...Object.keys((req as any).query ?? {}).map(k => ({ field: k, type: "unknownField", message: `The query parameter '${k}' is not accepted here: send it in the JSON body.` })),
+					...pathKeys.filter(k => k in base).map(k => ({ field: k, type: "unknownField", message: `The field '${k}' is not allowed in the body.` })),
+				];
+				if (errors.length) throw invalid(errors);
+			} else {
+				base = { ...((req as any).query ?? {}) };
+			}
+			for (const k of Object.keys(params)) delete params[k];
+			Object.assign(params, base, path);
 		},
 
 		/** Key hash -> identity, cached briefly; revocations also arrive as events. */

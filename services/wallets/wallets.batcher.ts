@@ -133,7 +133,7 @@ export class DebitBatcher {
 			} else {
 				const err = new InsufficientFundsError({ walletId: wallet.id, balance, amount: p.item.amount });
 				out.set(p, { kind: "refused", err });
-				answers.push({ key: p.item.key, status: err.code, response: null, error: { message: err.message, code: err.code, type: err.type, data: err.data ?? null } });
+				answers.push({ key: p.item.key, status: err.code, response: null, error: { name: err.name, message: err.message, code: err.code, type: err.type, data: err.data ?? null } });
 			}
 		}
 		if (debits.length) {
