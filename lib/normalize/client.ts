@@ -7,7 +7,8 @@
  *   - gender: female | male | other from common spellings in EN/FR/ES/DE/IT, with an
  *     optional language hint for single letters (Spanish `M` is mujer, female);
  *   - birthDate: YYYY-MM-DD, a real calendar date, not in the future;
- *   - tags: trimmed, lower-cased, deduplicated, 1..40 characters;
+ *   - tags: trimmed, lower-cased, deduplicated, 1..40 characters, never `,` `;` `|` (the
+ *     CSV tag separators);
  *   - fullName: trimmed, inner white space collapsed, 1..200 characters.
  * Single-field normalisers answer the normalised value or null (not recognised);
  * `normalizeClientInput` answers `{ value }` or `{ errors: [{ field, type, message }] }`.
@@ -176,14 +177,30 @@ export function normalizeBirthDate(input: unknown, now = new Date(), field = "bi
 
 // ---------------------------------------------------------------- tags
 
-/** Trimmed, lower-cased, inner white space collapsed; null when empty or over 40 characters. */
-export function normalizeTag(input: unknown): string | null {
-	if (typeof input !== "string") return null;
+/**
+ * The characters that separate tags in one CSV cell (the export joins with `|`, the import
+ * splits on all three): a tag never contains them, so export → import gives the same tags.
+ */
+export const TAG_SEPARATORS = /[,;|]/;
+
+/** A tag normalised, or why it is refused (`type` and `message` of a 422). */
+export function checkTag(input: unknown): { value: string } | { type: string; message: string } {
+	const tooLong = { type: "tag", message: `Each tag must be 1 to ${LIMITS.tag} characters.` };
+	if (typeof input !== "string") return tooLong;
 	const tag = input.normalize("NFC").replace(/\s+/g, " ").trim().toLowerCase();
-	if (!tag || tag.length > LIMITS.tag) return null;
+	if (!tag || tag.length > LIMITS.tag) return tooLong;
 	// eslint-disable-next-line no-control-regex
-	if (/[\u0000-\u001f\u007f]/.test(tag)) return null;
-	return tag;
+	if (/[\u0000-\u001f\u007f]/.test(tag)) return { type: "tag", message: "A tag may not contain control characters." };
+	if (TAG_SEPARATORS.test(tag)) {
+		return { type: "tagSeparator", message: "A tag may not contain ',' ';' or '|': they separate tags in CSV files (export and import). Send them as separate tags." };
+	}
+	return { value: tag };
+}
+
+/** Trimmed, lower-cased, inner white space collapsed; null when empty, over 40 characters or holding , ; | */
+export function normalizeTag(input: unknown): string | null {
+	const r = checkTag(input);
+	return "value" in r ? r.value : null;
 }
 
 /** Each tag normalised, duplicates dropped (first kept); errors name `tags[i]`. */
@@ -192,17 +209,17 @@ export function normalizeTags(input: unknown, field = "tags"): { value: string[]
 	const errors: FieldError[] = [];
 	const out: string[] = [];
 	input.forEach((t, i) => {
-		const tag = normalizeTag(t);
-		if (tag === null) errors.push({ field: `${field}[${i}]`, type: "tag", message: `Each tag must be 1 to ${LIMITS.tag} characters.` });
-		else if (!out.includes(tag)) out.push(tag);
+		const r = checkTag(t);
+		if (!("value" in r)) errors.push({ field: `${field}[${i}]`, type: r.type, message: r.message });
+		else if (!out.includes(r.value)) out.push(r.value);
 	});
 	if (out.length > LIMITS.tags) errors.push({ field, type: "arrayMax", message: `A client has at most ${LIMITS.tags} tags.` });
 	return errors.length ? { errors } : { value: out };
 }
 
-/** Splits one CSV cell of tags on `,` `;` or `|` and normalises them (empty pieces ignored). */
+/** Splits one CSV cell of tags on `,` `;` or `|` (TAG_SEPARATORS; empty pieces ignored). */
 export function splitTags(cell: string): string[] {
-	return cell.split(/[,;|]/).map(t => t.trim()).filter(Boolean);
+	return cell.split(TAG_SEPARATORS).map(t => t.trim()).filter(Boolean);
 }
 
 // ---------------------------------------------------------------- a whole client

@@ -61,7 +61,13 @@ const fieldRules = {
 	birthDate: { type: "string", optional: true, nullable: true, max: 20, description: "YYYY-MM-DD" },
 	notes: { type: "string", optional: true, nullable: true, max: 5000 },
 	groupId: { type: "string", optional: true, max: 64 },
-	tags: { type: "array", optional: true, max: 100, items: { type: "string", max: 200 } },
+	tags: {
+		type: "array",
+		optional: true,
+		max: 100,
+		items: { type: "string", max: 200 },
+		description: "Trimmed, lower-cased, deduplicated, 1..40 characters each. `,` `;` `|` separate tags in CSV files, so a tag holding one is a 422 (tags[i], tagSeparator).",
+	},
 } as const;
 
 const optional = <T extends Record<string, any>>(rules: T) => Object.fromEntries(Object.entries(rules).map(([k, r]) => [k, { ...r, optional: true }])) as T;
@@ -104,6 +110,7 @@ const ClientsService = defineService({
 				summary: "Add a client",
 				description:
 					"Inputs are normalised: e-mail trimmed and lower-cased, phone to E.164 with the client's country as region, country to ISO alpha-2, gender to female|male|other. " +
+					"Tags trimmed, lower-cased, deduplicated; a tag holding `,` `;` or `|` (the CSV tag separators) is a 422. " +
 					"No groupId: the club's default group. Same e-mail in the club: 409 CLIENT_EXISTS (data.clientId). " +
 					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields); the client is then verified.",
 				tags: ["clients"],
@@ -359,7 +366,7 @@ const ClientsService = defineService({
 			},
 			openapi: {
 				summary: "Move clients to a group and/or add and remove tags, all or nothing",
-				description: "Any unknown id (or another club's) is a 422 listing them, and nothing changes.",
+				description: "Any unknown id (or another club's) is a 422 listing them, and nothing changes. addTags and removeTags follow the tag rules of POST /clients (no `,` `;` `|`: 422 on addTags[i] / removeTags[i]).",
 				tags: ["clients"],
 				responses: { "200": { description: "How many clients were updated", schema: { type: "object", properties: { updated: { type: "integer" } } } } },
 			},

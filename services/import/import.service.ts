@@ -137,7 +137,7 @@ const ImportService = defineService({
 				delimiter: { type: "enum", values: ["auto", ",", ";", "tab"], optional: true, description: "Default auto: sniffed from the header line" },
 				encoding: { type: "enum", values: ["auto", "utf-8", "windows-1252"], optional: true, description: "Default auto: BOM (UTF-8, UTF-16), else UTF-8 when valid, else Windows-1252" },
 				groupId: { type: "string", optional: true, max: 64, description: "Group of imported clients whose row names no group (default: the club's default group)" },
-				tags: { type: "string", optional: true, max: 4000, description: "Comma list of tags added to every imported client" },
+				tags: { type: "string", optional: true, max: 4000, description: "Comma list of tags added to every imported client (a tag may not hold ; or |: 422 on tags[i])" },
 				dryRun: { type: "boolean", optional: true, convert: true, description: "true: check and count everything, write no client" },
 				fileName: { type: "string", optional: true, max: 255, description: "Name shown on the job (multipart uploads use the file's own name)" },
 			},

@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { app, newClub, platformKey, type Running, type TestClub } from "../../../test/support/app";
 import { eventRecorder, person } from "./helpers";
+import { up as splitLegacyTags } from "../../../migrations/clients/20261210000000_tags_without_separators";
 
 const uuid = () => crypto.randomUUID();
 const email = (tag = "c") => `${tag}.${crypto.randomBytes(4).toString("hex")}@example.com`;
@@ -447,6 +448,54 @@ describe("Clients: create, read, edit, delete (single process)", () => {
 			assert.equal(foreignGroup.status, 422);
 			assert.deepEqual(foreignGroup.body.data.map((d: any) => d.field), ["groupId"]);
 			assert.equal((await a.http.post("/clients/bulk", { clientIds: [id], addTags: ["a"], clubId: c.club.id }, { key: c.staff })).status, 422);
+		});
+	});
+
+	describe("tags and the CSV tag separators", () => {
+		const fieldsOf = (res: { body: any }) => (res.body.data ?? []).map((d: any) => `${d.field}:${d.type}`);
+
+		it("when a tag holds , ; or | on POST, PATCH or the bus, then 422 tagSeparator on tags[i] and nothing is stored", async () => {
+			const c = await newClub(a.http);
+			const p = person({ tags: ["ok", "rock;roll", "a|b", "x,y"] });
+			const res = await a.http.post("/clients", p, { key: c.staff });
+			assert.equal(res.status, 422, res.text);
+			assert.deepEqual(fieldsOf(res), ["tags[1]:tagSeparator", "tags[2]:tagSeparator", "tags[3]:tagSeparator"]);
+			assert.match(res.body.data[0].message, /',' ';' or '\|'/);
+			assert.equal((await a.http.get(`/clients?q=${encodeURIComponent(p.email as string)}`, { key: c.viewer })).body.items.length, 0);
+
+			const made = (await a.http.post("/clients", person({ tags: ["keep"] }), { key: c.staff })).body;
+			const patched = await a.http.patch(`/clients/${made.id}`, { tags: ["new", " semi ; colon "] }, { key: c.staff });
+			assert.deepEqual(fieldsOf(patched), ["tags[1]:tagSeparator"]);
+			assert.deepEqual((await a.http.get(`/clients/${made.id}`, { key: c.viewer })).body.tags, ["keep"]);
+
+			await assert.rejects(
+				broker.call("clients.create", person({ tags: ["a|b"] }), { meta: { clubId: c.club.id } }),
+				(err: any) => err.type === "VALIDATION_ERROR" && err.data?.[0]?.field === "tags[0]",
+			);
+			assert.deepEqual((await a.http.get("/tags", { key: c.viewer })).body, [{ tag: "keep", clientCount: 1 }]);
+		});
+
+		it("when POST /clients/bulk adds or removes a tag holding , ; or |, then 422 on addTags[i] / removeTags[i] and no client changes", async () => {
+			const c = await newClub(a.http);
+			const made = (await a.http.post("/clients", person({ tags: ["keep"] }), { key: c.staff })).body;
+			const res = await a.http.post("/clients/bulk", { clientIds: [made.id], addTags: ["fine", "x,y"], removeTags: ["keep", "a|b"] }, { key: c.staff });
+			assert.equal(res.status, 422, res.text);
+			assert.deepEqual(fieldsOf(res), ["addTags[1]:tagSeparator", "removeTags[1]:tagSeparator"]);
+			assert.deepEqual((await a.http.get(`/clients/${made.id}`, { key: c.viewer })).body.tags, ["keep"]);
+			assert.deepEqual((await a.http.get("/clients?tag=a%7Cb", { key: c.viewer })).body, { items: [], nextCursor: null });
+		});
+
+		it("when tags stored before the rule hold separators, then the migration splits them as an import of the export would (order kept, no duplicates)", async () => {
+			const c = await newClub(a.http);
+			const legacy = (await a.http.post("/clients", person(), { key: c.staff })).body;
+			const clean = (await a.http.post("/clients", person({ tags: ["solo"] }), { key: c.staff })).body;
+			const svc: any = broker.getLocalService("clients");
+			await svc.db("clients").where({ club_id: c.club.id, id: legacy.id }).update({ tags: svc.db.raw("?::text[]", [["rock;roll", "vip", "a | b|vip", " , ", "x,y"]]) });
+			await splitLegacyTags(svc.db);
+			const after = (await a.http.get(`/clients/${legacy.id}`, { key: c.viewer })).body;
+			assert.deepEqual(after.tags, ["rock", "roll", "vip", "a", "b", "x", "y"]);
+			assert.ok(after.updatedAt > legacy.updatedAt);
+			assert.deepEqual((await a.http.get(`/clients/${clean.id}`, { key: c.viewer })).body, clean, "a client without separators is untouched");
 		});
 	});
 

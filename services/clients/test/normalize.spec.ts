@@ -141,6 +141,18 @@ describe("Normalisation (lib/normalize)", () => {
 			assert.deepEqual(bad.errors.map(e => e.field), ["tags[1]", "tags[2]"]);
 			assert.deepEqual(splitTags("vip; junior|morning,, "), ["vip", "junior", "morning"]);
 		});
+		it("when a tag holds a CSV tag separator (, ; |), then it is refused with tagSeparator on tags[i]; a split cell never holds one", () => {
+			const bad = normalizeTags(["ok", "rock;roll", "a|b", "x,y", " fine "]);
+			assert.ok("errors" in bad);
+			assert.deepEqual(bad.errors.map(e => [e.field, e.type]), [["tags[1]", "tagSeparator"], ["tags[2]", "tagSeparator"], ["tags[3]", "tagSeparator"]]);
+			assert.match(bad.errors[0].message, /',' ';' or '\|'/);
+			assert.deepEqual(normalizeTags(["a|b"], "addTags"), { errors: [{ field: "addTags[0]", type: "tagSeparator", message: (normalizeTags(["a|b"]) as any).errors[0].message }] });
+			for (const t of ["a;b", "a,b", "a|b", " , "]) assert.equal(normalizeTag(t), null, t);
+			assert.equal(normalizeTag("rock & roll / jazz: 2024 (é)"), "rock & roll / jazz: 2024 (é)");
+			const cell = "Rock;Roll|a|b|x,y";
+			const r = normalizeTags(splitTags(cell));
+			assert.deepEqual(r, { value: ["rock", "roll", "a", "b", "x", "y"] });
+		});
 		it("when a full name has extra spaces, then they are collapsed; empty or over 200, then null", () => {
 			assert.equal(normalizeFullName("  Ana   María\tGarcía "), "Ana María García");
 			assert.equal(normalizeFullName("   "), null);

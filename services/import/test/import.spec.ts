@@ -253,6 +253,12 @@ describe("Imports: duplicates, update, dry run, options", function () {
 			assert.equal(res.status, 422, `${JSON.stringify(query)}: ${res.text}`);
 			assert.ok(Array.isArray(res.body.data) && res.body.data[0].field, res.text);
 		}
+		for (const tags of ["ok,a;b", "a|b"]) {
+			const res = await upload(http, c.staff, fixture("es-tab.tsv"), { tags });
+			assert.equal(res.status, 422, `${tags}: ${res.text}`);
+			assert.deepEqual(res.body.data.map((d: any) => [d.field, d.type]), [[`tags[${tags.split(",").length - 1}]`, "tagSeparator"]], tags);
+			assert.match(res.body.data[0].message, /in the 'tags' option/);
+		}
 		assert.equal((await http.get("/imports", { key: c.viewer })).body.items.length, 0);
 	});
 
