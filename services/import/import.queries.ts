@@ -30,6 +30,8 @@ export interface JobRow {
 	failed: number;
 	warnings: string[];
 	error: string | null;
+	/** A cancel was asked for: no chunk starts any more and the job cannot complete (it ends cancelled). */
+	cancel_requested: boolean;
 	created_at: Date;
 	started_at: Date | null;
 	finished_at: Date | null;
@@ -67,7 +69,7 @@ export async function insertJob(db: Db, row: { id: string; club_id: string; file
 	return job;
 }
 
-/** Appends warnings not already there (capped). */
+/** Appends warnings not already there (capped) to a running job (an ended job no longer changes). */
 export async function addWarnings(db: Db, jobId: string, warnings: string[]): Promise<void> {
 	if (!warnings.length) return;
 	await db.raw(
@@ -77,19 +79,43 @@ export async function addWarnings(db: Db, jobId: string, warnings: string[]): Pr
 		      WHERE NOT (jobs.warnings @> jsonb_build_array(w.value))
 		        AND jsonb_array_length(jobs.warnings) + w.ord <= ?),
 		     updated_at = ${NOW}
-		  WHERE id = ?`,
+		  WHERE id = ? AND status = 'running'`,
 		[JSON.stringify([...new Set(warnings)]), MAX_WARNINGS, jobId],
 	);
 }
 
-/** Rows handed to the workers so far (totalRows grows while the file is read). */
+/** Rows handed to the workers so far (totalRows grows while the file is read; an ended job no longer changes). */
 export async function addPublished(db: Db, jobId: string, rows: number): Promise<void> {
-	await db.raw(`UPDATE jobs SET total_rows = total_rows + ?, updated_at = ${NOW} WHERE id = ?`, [rows, jobId]);
+	await db.raw(`UPDATE jobs SET total_rows = total_rows + ?, updated_at = ${NOW} WHERE id = ? AND status = 'running'`, [rows, jobId]);
 }
 
 /** The file was read to its end: the job completes once `chunksTotal` chunks are recorded. */
 export async function setParsed(db: Db, jobId: string, totalRows: number, chunksTotal: number): Promise<void> {
-	await db.raw(`UPDATE jobs SET total_rows = ?, chunks_total = ?, updated_at = ${NOW} WHERE id = ?`, [totalRows, chunksTotal, jobId]);
+	await db.raw(`UPDATE jobs SET total_rows = ?, chunks_total = ?, updated_at = ${NOW} WHERE id = ? AND status = 'running'`, [totalRows, chunksTotal, jobId]);
+}
+
+// ---------------------------------------------------------------- a job's end vs its chunks in flight
+//
+// A worker writes a chunk through clients.importBatch (the clients schema, its own
+// transaction) and then records it here. To end a job exactly (cancel, or fail), every chunk
+// that already started writing must be recorded first, and no chunk may start afterwards:
+//   - a worker holds the job's advisory lock SHARED, in its import transaction, from its
+//     status check, across clients.importBatch, to the commit of the chunk's record;
+//   - endJob takes it EXCLUSIVE before it changes the status: it waits for those chunks,
+//     and every worker that comes later sees the job ended and drops its chunk.
+// So an ended job's counts are final and equal what was written. Advisory locks take no
+// row lock, so workers never deadlock with each other (they upgrade nothing).
+
+const lockKey = (jobId: string) => `import.job:${jobId}`;
+
+/** A worker's claim on a running job (until its transaction ends): the job cannot end meanwhile. */
+export async function holdJobOpen(trx: Knex.Transaction, jobId: string): Promise<void> {
+	await trx.raw("SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))", [lockKey(jobId)]);
+}
+
+/** Waits until no worker holds the job open, and keeps new ones out until the transaction ends. */
+async function lockJobForEnd(trx: Knex.Transaction, jobId: string): Promise<void> {
+	await trx.raw("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [lockKey(jobId)]);
 }
 
 export const isRecorded = async (db: Db, jobId: string, chunkIndex: number): Promise<boolean> =>
@@ -97,7 +123,9 @@ export const isRecorded = async (db: Db, jobId: string, chunkIndex: number): Pro
 
 /**
  * Records one chunk's result once: the (job, chunk) key makes a second recording a no-op,
- * and the job's counters move in the same transaction. False when it was already recorded.
+ * and the job's counters move in the same transaction. Never into a job that is no longer
+ * running (its row is locked for the check). False when nothing was recorded. Callers hold
+ * the job open (holdJobOpen) in `trx`.
  */
 export async function recordChunk(
 	trx: Knex.Transaction,
@@ -107,6 +135,8 @@ export async function recordChunk(
 	errors: Array<{ line: number; field: string; code: string; message: string }>,
 	deadLettered = false,
 ): Promise<boolean> {
+	const current: Pick<JobRow, "status"> | undefined = await trx<JobRow>("jobs").where({ id: job.id }).forUpdate().first("status");
+	if (current?.status !== "running") return false;
 	const res = await trx.raw(
 		`INSERT INTO chunk_results (club_id, job_id, chunk_index, rows, created, updated, skipped, failed, dead_lettered)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1`,
@@ -127,10 +157,13 @@ export async function recordChunk(
 	return true;
 }
 
-/** Completes a running job whose every chunk is recorded; the job when this call completed it. */
+/** A job whose chunks may still be written: running and no cancel asked for. */
+export const isOpen = <T extends Pick<JobRow, "status" | "cancel_requested">>(job: T | undefined): job is T => job?.status === "running" && !job.cancel_requested;
+
+/** Completes a running job whose every chunk is recorded (unless a cancel was asked for); the job when this call completed it. */
 export async function completeIfDone(db: Db, jobId: string): Promise<JobRow | undefined> {
 	const rows = await db<JobRow>("jobs")
-		.where({ id: jobId, status: "running" })
+		.where({ id: jobId, status: "running", cancel_requested: false })
 		.whereNotNull("chunks_total")
 		.whereRaw("chunks_done >= chunks_total")
 		.update({ status: "completed", finished_at: db.raw(NOW) as any, updated_at: db.raw(NOW) as any })
@@ -138,14 +171,34 @@ export async function completeIfDone(db: Db, jobId: string): Promise<JobRow | un
 	return rows[0];
 }
 
-/** Ends a job that is still going (failed or cancelled); the job when this call ended it. */
-export async function endJob(db: Db, clubId: string, jobId: string, status: "failed" | "cancelled", error: string | null): Promise<JobRow | undefined> {
+/**
+ * Registers a cancel at once (committed before endJob waits): chunks that have not started
+ * are dropped from now on and the job can no longer complete. The job while it is still
+ * going (also when a cancel was already asked for: asking again finishes it), else nothing.
+ */
+export async function requestCancel(db: Db, clubId: string, jobId: string): Promise<JobRow | undefined> {
 	const rows = await jobsOfClub(db, clubId)
 		.where({ id: jobId })
 		.whereIn("status", ["queued", "running"])
-		.update({ status, error, finished_at: db.raw(NOW) as any, updated_at: db.raw(NOW) as any })
+		.update({ cancel_requested: true, updated_at: db.raw(NOW) as any })
 		.returning("*");
 	return rows[0];
+}
+
+/**
+ * Ends a job that is still going (failed or cancelled), once the chunks being written are
+ * recorded (see holdJobOpen); the job, with its final counts, when this call ended it.
+ */
+export async function endJob(db: Knex, clubId: string, jobId: string, status: "failed" | "cancelled", error: string | null): Promise<JobRow | undefined> {
+	return db.transaction(async trx => {
+		await lockJobForEnd(trx, jobId);
+		const rows = await jobsOfClub(trx, clubId)
+			.where({ id: jobId })
+			.whereIn("status", ["queued", "running"])
+			.update({ status, error, finished_at: trx.raw(NOW) as any, updated_at: trx.raw(NOW) as any })
+			.returning("*");
+		return rows[0] as JobRow | undefined;
+	});
 }
 
 /** A page of a job's row errors in file order, after the (line, id) position. */

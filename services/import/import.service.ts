@@ -15,6 +15,7 @@ import type { Readable } from "node:stream";
 import busboy from "busboy";
 import notepack from "notepack.io";
 import type { Context } from "moleculer";
+import type { Knex } from "knex";
 import { Errors } from "moleculer";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
@@ -104,7 +105,8 @@ const idParam = { id: { type: "string", min: 1, max: 200 } } as const;
 
 const ImportService = defineService({
 	name: "import",
-	mixins: [DbMixin({ schema: "import" })],
+	// Each chunk in flight holds a connection while clients.importBatch writes it (q.holdJobOpen).
+	mixins: [DbMixin({ schema: "import", poolMax: readEnv().dbPoolMax + MAX_IN_FLIGHT })],
 	settings: { rest: "/" },
 
 	// @ts-expect-error -- read by the @moleculer/channels middleware (lib/node.ts); AppServiceSchema does not type it.
@@ -187,21 +189,33 @@ const ImportService = defineService({
 			},
 		},
 
-		/** Stops a running job: the rest of the file is not read, chunks not yet applied are dropped. */
+		/**
+		 * Stops a running job: the rest of the file is not read, chunks not yet started are
+		 * dropped, and the answer waits for the chunks being written (see q.holdJobOpen).
+		 */
 		cancel: {
 			rest: "POST /imports/:id/cancel",
 			auth: "staff",
+			// Waits for the chunks in flight; one chunk's write may take up to importBatch's timeout.
+			timeout: 130_000,
 			params: { $$strict: true, ...idParam },
 			openapi: {
 				summary: "Cancel an import job",
-				description: "Rows already written stay. A job that has already ended: 409 IMPORT_FINISHED.",
+				description:
+					"Answers once the job has stopped: the chunks a worker was already writing when the cancel arrived are finished and counted first " +
+					"(the answer may take as long as writing one chunk), every other chunk is dropped unwritten and the rest of the file is not read. " +
+					"From then on nothing changes: no row is written for the job, its counts (`processedRows`, `created`, `updated`, `skipped`, `failed`, `totalRows`) are final " +
+					"and equal what was written (rows already written stay), `finishedAt` is set and `imports.finished` carries the same counts. " +
+					"`processedRows` may be below `totalRows` (rows read but dropped). A job that has already ended: 409 IMPORT_FINISHED.",
 				tags: ["imports"],
 				responses: { "200": { description: "The cancelled job", schema: jobEntity } },
 			},
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>): Promise<ImportJob> {
 				const clubId = ctx.meta.clubId;
 				const job: q.JobRow = await this.jobOr404(clubId, ctx.params.id);
-				const ended = await q.endJob(this.db, clubId, job.id, "cancelled", null);
+				// First, at once: no chunk starts any more and the job cannot complete; then wait for the chunks being written.
+				const requested = await q.requestCancel(this.db, clubId, job.id);
+				const ended = requested ? await q.endJob(this.db, clubId, job.id, "cancelled", null) : undefined;
 				if (!ended) {
 					const now: q.JobRow = await this.jobOr404(clubId, job.id);
 					throw new ConflictError("IMPORT_FINISHED", `The import has already ended (${now.status})`, { status: now.status });
@@ -354,7 +368,7 @@ const ImportService = defineService({
 					}
 					// Cancelled (on any node)? One indexed read per chunk.
 					const now = await q.findJob(this.db, clubId, job.id);
-					cancelled = now?.status !== "running";
+					cancelled = !q.isOpen(now);
 				},
 				stopped: () => cancelled,
 			};
@@ -499,50 +513,66 @@ const ImportService = defineService({
 			}
 		},
 
-		/** Normalise, write through clients.importBatch, record once. */
+		/**
+		 * Normalise, write through clients.importBatch, record once. The job is held open
+		 * (q.holdJobOpen) from the status check to the record's commit, so a cancel waits for
+		 * this chunk and the ended job counts exactly what was written; a chunk that comes
+		 * after the job ended is dropped unwritten.
+		 */
 		async applyChunk(this: any, msg: ChunkMessage): Promise<void> {
 			const { jobId, clubId, chunkIndex, options } = msg;
-			const job: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
-			if (!job || job.status !== "running") return; // cancelled or failed: its remaining chunks are dropped
+			const before: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
+			if (!q.isOpen(before)) return; // cancelled (or being cancelled) or failed: its remaining chunks are dropped
 			if (await q.isRecorded(this.db, jobId, chunkIndex)) return;
 			const { batch, errors, warnings } = await this.prepareRows(msg);
-			const outcome: ImportBatchOutcome = batch.length
-				? await this.broker.call(
-						"clients.importBatch",
-						{ jobId, chunkIndex, onDuplicate: options.onDuplicate, dryRun: options.dryRun, rows: batch },
-						{ meta: { clubId }, timeout: 120_000 },
-					)
-				: { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], updatedIds: [], replayed: false };
-			const preFailed = msg.rows.length - batch.length;
-			const counts: q.ChunkCounts = {
-				rows: msg.rows.length,
-				created: outcome.created,
-				updated: outcome.updated,
-				skipped: outcome.skipped,
-				failed: preFailed + outcome.failed,
-			};
-			const allErrors: ImportRowError[] = [...errors, ...outcome.errors].sort((a, b) => a.line - b.line);
-			const recorded = await this.db.transaction((trx: any) => q.recordChunk(trx, job, chunkIndex, counts, allErrors));
-			if (warnings.length) await q.addWarnings(this.db, jobId, warnings);
+			const recorded: boolean = await this.db.transaction(async (trx: Knex.Transaction) => {
+				await q.holdJobOpen(trx, jobId);
+				const job: q.JobRow | undefined = await q.findJob(trx, clubId, jobId);
+				if (!job || !q.isOpen(job)) return false; // ended, or a cancel came, while this chunk was being prepared
+				if (await q.isRecorded(trx, jobId, chunkIndex)) return false;
+				const outcome: ImportBatchOutcome = batch.length
+					? await this.broker.call(
+							"clients.importBatch",
+							{ jobId, chunkIndex, onDuplicate: options.onDuplicate, dryRun: options.dryRun, rows: batch },
+							{ meta: { clubId }, timeout: 120_000 },
+						)
+					: { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], updatedIds: [], replayed: false };
+				const preFailed = msg.rows.length - batch.length;
+				const counts: q.ChunkCounts = {
+					rows: msg.rows.length,
+					created: outcome.created,
+					updated: outcome.updated,
+					skipped: outcome.skipped,
+					failed: preFailed + outcome.failed,
+				};
+				const allErrors: ImportRowError[] = [...errors, ...outcome.errors].sort((a, b) => a.line - b.line);
+				const done = await q.recordChunk(trx, job, chunkIndex, counts, allErrors);
+				if (done && warnings.length) await q.addWarnings(trx, jobId, warnings);
+				return done;
+			});
 			if (recorded) await this.announce(clubId, jobId);
 		},
 
 		/** A chunk given up on: every row not yet recorded becomes a failed row (never dropped). */
 		async deadLetter(this: any, msg: ChunkMessage, reason: string): Promise<void> {
-			const job: q.JobRow | undefined = await q.findJob(this.db, msg.clubId, msg.jobId);
-			if (!job || job.status !== "running") return;
 			const errors = msg.rows.map(r => ({ line: r.line, field: "", code: "IMPORT_CHUNK_FAILED", message: `Not imported: ${reason}.` }));
 			const counts = { rows: msg.rows.length, created: 0, updated: 0, skipped: 0, failed: msg.rows.length };
-			const recorded = await this.db.transaction((trx: any) => q.recordChunk(trx, job, msg.chunkIndex, counts, errors, true));
+			const recorded: boolean = await this.db.transaction(async (trx: Knex.Transaction) => {
+				await q.holdJobOpen(trx, msg.jobId);
+				const job: q.JobRow | undefined = await q.findJob(trx, msg.clubId, msg.jobId);
+				if (!q.isOpen(job)) return false; // ended or being cancelled: its rows are dropped with the job's other unstarted chunks
+				return q.recordChunk(trx, job, msg.chunkIndex, counts, errors, true);
+			});
+			if (!recorded) return;
 			this.logger.error(`Import ${msg.jobId} chunk ${msg.chunkIndex} dead-lettered (${reason}): ${msg.rows.length} rows recorded as failed.`);
-			if (recorded) await this.announce(msg.clubId, msg.jobId);
+			await this.announce(msg.clubId, msg.jobId);
 		},
 
 		/** After a recorded chunk: progress, and completion when it was the last one. */
 		async announce(this: any, clubId: string, jobId: string): Promise<void> {
 			const done: q.JobRow | undefined = await q.completeIfDone(this.db, jobId);
 			const row = done ?? (await q.findJob(this.db, clubId, jobId));
-			if (!row) return;
+			if (!row || (!done && row.status !== "running")) return; // ended meanwhile: imports.finished was its last word
 			const job = toJob(row);
 			this.broker.emit("imports.progress", { clubId, job });
 			if (done) this.broker.emit("imports.finished", { clubId, job });

@@ -9,6 +9,7 @@ import crypto from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { app, newClub, platformKey, type Http, type TestClub } from "../../../test/support/app";
 import { allClients, allErrors, fixture, importFile, upload, waitForJob } from "./helpers";
+import * as q from "../import.queries";
 
 const byEmail = (clients: any[]) => new Map(clients.map(c => [c.email, c]));
 const sumOk = (job: any) => assert.equal(job.created + job.updated + job.skipped + job.failed, job.totalRows, JSON.stringify(job));
@@ -372,6 +373,76 @@ describe("Imports: the API around jobs", function () {
 		assert.equal(job.status, "cancelled");
 		assert.ok(job.totalRows < 10_000, `reading stopped (${job.totalRows} rows read)`);
 		assert.equal(job.created + job.skipped + job.failed + job.updated, job.processedRows);
+	});
+
+	it("when a job is cancelled while chunks are being written, then the cancel waits for them, later chunks are dropped, and the ended job counts exactly the clients written, for good", async () => {
+		const running = await app();
+		const broker = running.brokers[0];
+		const importSvc: any = broker.getLocalService("import");
+		const clientsDb: any = (broker.getLocalService("clients") as any).db;
+		const chunkRows: number = importSvc.chunkRows;
+		const c = await newClub(http);
+		const n = crypto.randomBytes(3).toString("hex");
+		// Four clients the file names again, one at the top of each of its first four chunks (skipped as duplicates).
+		const blockers = [0, 1, 2, 3].map(k => `block${k}.${n}@example.com`);
+		for (const email of blockers) assert.equal((await http.post("/clients", { fullName: "Blocker", email, phone: "+34 612 345 678", gender: "f", country: "ES" }, { key: c.staff })).status, 201);
+		const lines = ["full name,email,phone,gender,country"];
+		for (let i = 0; i < chunkRows * 10; i++) {
+			const k = i / chunkRows;
+			lines.push(Number.isInteger(k) && k < 4 ? `Blocker,${blockers[k]},+34 612 345 678,f,ES` : `Row ${i},row${i}.${n}@example.com,+34 612 345 678,f,ES`);
+		}
+		// Holding the blockers' rows stalls clients.importBatch of each chunk naming one, mid-write.
+		const stall = await clientsDb.transaction();
+		let cancel: Promise<any> | undefined;
+		let uploaded: Promise<{ status: number }> | undefined;
+		try {
+			await stall("clients").where({ club_id: c.club.id }).whereIn("email", blockers).forUpdate();
+			// On its own connection (node:http): a connection whose upload was cut short is not reused for the next request.
+			uploaded = new Promise<{ status: number }>((resolve, reject) => {
+				const req = httpRequest(`${running.baseUrl}/api/v1/imports`, { method: "POST", agent: false, headers: { authorization: `Bearer ${c.staff}`, "content-type": "text/csv" } }, r => {
+					r.resume();
+					r.on("end", () => resolve({ status: r.statusCode ?? 0 }));
+				});
+				req.on("error", reject);
+				req.end(lines.join("\n"));
+			});
+			let job: any;
+			for (let i = 0; i < 400; i++) {
+				job = (await http.get("/imports", { key: c.viewer })).body.items[0];
+				const waiting = Number((await clientsDb.raw("SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")).rows[0].n);
+				if (job && waiting >= 4) break;
+				await new Promise(r => setTimeout(r, 25));
+			}
+			assert.ok(job, "the job exists");
+			let settled = false;
+			cancel = http.post(`/imports/${job.id}/cancel`, undefined, { key: c.staff }).then(r => ((settled = true), r));
+			await new Promise(r => setTimeout(r, 400));
+			assert.equal(settled, false, "the cancel waits for the chunks being written");
+			const meanwhile = (await http.get(`/imports/${job.id}`, { key: c.viewer })).body;
+			assert.deepEqual([meanwhile.status, meanwhile.processedRows], ["running", 0]);
+			await stall.commit();
+		} finally {
+			if (!stall.isCompleted()) await stall.rollback();
+		}
+		const res = await cancel!;
+		assert.equal(res.status, 200, res.text);
+		const ended = res.body;
+		assert.equal(ended.status, "cancelled");
+		assert.ok(ended.finishedAt);
+		assert.deepEqual(
+			[ended.processedRows, ended.created, ended.updated, ended.skipped, ended.failed],
+			[4 * chunkRows, 4 * (chunkRows - 1), 0, 4, 0],
+			"the four chunks being written are counted; the six others were dropped",
+		);
+		assert.equal((await uploaded!).status, 202);
+		await new Promise(r => setTimeout(r, 500));
+		assert.deepEqual((await http.get(`/imports/${ended.id}`, { key: c.viewer })).body, ended, "an ended job no longer changes");
+		const def = (await http.get("/groups", { key: c.viewer })).body.items.find((g: any) => g.isDefault);
+		assert.equal(def.clientCount, blockers.length + ended.created, "what the job reports is what was written");
+		// And nothing records into an ended job, whoever tries.
+		const late = await importSvc.db.transaction((trx: any) => q.recordChunk(trx, { id: ended.id, club_id: c.club.id }, 9, { rows: 1, created: 1, updated: 0, skipped: 0, failed: 0 }, []));
+		assert.equal(late, false);
+		assert.deepEqual((await http.get(`/imports/${ended.id}`, { key: c.viewer })).body, ended);
 	});
 
 	it("when the club's export is imported into an empty club, then the same clients come back", async () => {
