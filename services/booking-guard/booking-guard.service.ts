@@ -443,7 +443,7 @@ const BookingGuardService = defineService({
 				const pos = decodeCursor(ctx.params.cursor);
 				if (pos && !UUID_RE.test(pos.id)) throw invalid({ field: "cursor", type: "cursor", message: "The 'cursor' is not one this API gave out." });
 				await this.clientFacts(ctx, ctx.params.id);
-				return paginate(q.historyQuery(this.db, ctx.meta.clubId, ctx.params.id, ctx.params.scope), { ...ctx.params, timeColumn: "starts_at" }, toBooking);
+				return paginate(q.historyQuery(this.db, ctx.meta.clubId, ctx.params.id, ctx.params.scope), { limit: ctx.params.limit, cursor: ctx.params.cursor, timeColumn: "starts_at" }, toBooking);
 			},
 		},
 

@@ -176,10 +176,10 @@ const ClubsService = defineService({
 		listKeys: {
 			rest: "GET /api-keys",
 			auth: "admin",
-			params: { ...listParams },
+			params: { $$strict: true, ...listParams },
 			openapi: { summary: "List API keys (no secrets)", tags: ["api-keys"], responses: { "200": { description: "A page of keys", schema: { type: "object", properties: { items: { type: "array", items: keyEntity }, nextCursor: { type: ["string", "null"] } } } } } },
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<ApiKey>> {
-				return paginate(q.activeKeys(this.db, ctx.meta.clubId), ctx.params, toKey);
+				return paginate(q.activeKeys(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor }, toKey);
 			},
 		},
 

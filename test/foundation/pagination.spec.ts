@@ -9,6 +9,20 @@ describe("Cursor pagination", () => {
 		assert.deepEqual(decodeCursor(encodeCursor(pos)), pos);
 	});
 
+	it("when a list is asked with paging internals in the query, then they change nothing (422 or ignored), never a 500", async () => {
+		const a = await app();
+		const club = await newClub(a.http);
+		for (const q of ["timeColumn=name", "idColumn=name", "order=asc"]) {
+			const keys = await a.http.get(`/api-keys?${q}&limit=1`, { key: club.admin });
+			assert.equal(keys.status, 422, keys.text);
+		}
+		const client = await a.http.post("/clients", { fullName: "Page Test", email: "page.test@example.com", phone: "+34600111333", gender: "F", country: "ES" }, { key: club.staff });
+		for (const q of ["timeColumn=name", "idColumn=client_id", "order=asc"]) {
+			const res = await a.http.get(`/clients/${client.body.id}/bookings?${q}`, { key: club.viewer });
+			assert.ok(res.status === 200 || res.status === 422, `${q}: ${res.status} ${res.text}`);
+		}
+	});
+
 	it("when a forged cursor is sent, then 422 on field cursor", async () => {
 		const a = await app();
 		const club = await newClub(a.http);
