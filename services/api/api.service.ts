@@ -128,6 +128,16 @@ const ApiService = defineService({
 	actions: {
 		// moleculer-web's alias listing would be published under /api/v1; not part of our API.
 		listAliases: false as any,
+		/** Internal: drop a revoked key from this gateway's cache now (clubs calls every gateway). */
+		forgetKey: {
+			tenant: false,
+			visibility: "public",
+			params: { keyHash: { type: "string", length: 64 } },
+			handler(this: any, ctx: Context<{ keyHash: string }>) {
+				this.keyCache.delete(ctx.params.keyHash);
+				return true;
+			},
+		},
 	},
 
 	events: {

@@ -192,7 +192,12 @@ const ClubsService = defineService({
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
 				const row = UUID_RE.test(ctx.params.id) ? await q.revokeKey(this.db, ctx.meta.clubId, ctx.params.id) : undefined;
 				if (!row) throw new NotFoundError("API key");
-				// Broadcast: every gateway instance drops it from its cache now.
+				// Every gateway drops it from its cache before we answer, so "401 at once" holds on
+				// every node; the broadcast (and the cache's short TTL) cover a gateway that is slow to answer.
+				const gateways: any[] = this.broker.registry.getActionEndpoints("api.forgetKey")?.endpoints ?? [];
+				await Promise.all(
+					gateways.map(ep => ctx.call("api.forgetKey", { keyHash: row.key_hash }, { nodeID: ep.id, timeout: 2000 }).catch(() => undefined)),
+				);
 				ctx.broadcast("clubs.apiKeyRevoked", { keyHash: row.key_hash });
 				return noContent(ctx);
 			},
