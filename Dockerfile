@@ -7,4 +7,5 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 USER node
 EXPOSE 3000
-CMD ["npm", "start"]
+# `npm start`'s command without npm in between: signals reach node, and no second process.
+CMD ["node", "--require", "tsx/cjs", "index.ts"]

@@ -1,4 +1,8 @@
-/** Runs `npm start`'s entry point (index.ts) as real child processes, as an operator would. */
+/**
+ * Runs `npm start`'s command (`node --require tsx/cjs index.ts`) as real child processes, as an
+ * operator would. tsx's CommonJS hook, not `--import tsx`: the ESM loader keeps a second V8
+ * isolate alive in every node (about 40 MB of RSS each) that this CommonJS project never needs.
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 
@@ -14,7 +18,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 export function startProcess(env: Record<string, string | undefined>): Proc {
 	const clean: Record<string, string> = {};
 	for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) clean[k] = v;
-	const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: ROOT, env: clean, stdio: ["ignore", "pipe", "pipe"] });
+	const child = spawn(process.execPath, ["--require", "tsx/cjs", "index.ts"], { cwd: ROOT, env: clean, stdio: ["ignore", "pipe", "pipe"] });
 	let out = "";
 	child.stdout!.on("data", d => (out += d.toString()));
 	child.stderr!.on("data", d => (out += d.toString()));
