@@ -32,6 +32,8 @@ export interface Env {
 	importMaxBytes: number;
 	/** Rows per import chunk (one reliable message each). */
 	importChunkRows: number;
+	/** Chunks one import worker handles at once (unacked messages it holds). */
+	importMaxInFlight: number;
 	/** Seconds the gateway caches a resolved API key (revocations are also pushed by event). */
 	keyCacheMs: number;
 	/** How long a bus call may take before it fails (ms). */
@@ -84,6 +86,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		dbServiceRoles: source.DB_SERVICE_ROLES === "off" ? "off" : "auto",
 		importMaxBytes: int(source.IMPORT_MAX_BYTES, 200 * 1024 * 1024, "IMPORT_MAX_BYTES"),
 		importChunkRows: int(source.IMPORT_CHUNK_ROWS, 2000, "IMPORT_CHUNK_ROWS"),
+		importMaxInFlight: Math.max(1, int(source.IMPORT_MAX_IN_FLIGHT, 8, "IMPORT_MAX_IN_FLIGHT")),
 		keyCacheMs: int(source.KEY_CACHE_MS, 1000, "KEY_CACHE_MS"),
 		requestTimeoutMs: int(source.REQUEST_TIMEOUT_MS, 30_000, "REQUEST_TIMEOUT_MS"),
 		heartbeatIntervalS: int(source.HEARTBEAT_INTERVAL_S, 5, "HEARTBEAT_INTERVAL_S"),

@@ -7,7 +7,7 @@
  */
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Middleware } from "moleculer";
-import type { Env } from "../../moleculer.config";
+import { readEnv, type Env } from "../../moleculer.config";
 
 /** Chunks of parsed rows, one message each (msgID `<jobId>:<chunkIndex>`). */
 export const CHUNK_CHANNEL = "import.chunks";
@@ -17,8 +17,11 @@ export const DEAD_CHANNEL = "import.chunks.dead";
 export const ACK_WAIT_MS = 10_000;
 /** A worker marks its message "working" this often while it handles it. */
 export const WORKING_EVERY_MS = 2_000;
-/** Unacked chunks in flight across all workers of the cluster. */
-export const MAX_IN_FLIGHT = 8;
+/**
+ * Chunks being written at once (IMPORT_MAX_IN_FLIGHT, default 8). Over JetStream this is the
+ * shared consumer's max_ack_pending, so it bounds all import workers together.
+ */
+export const MAX_IN_FLIGHT = readEnv().importMaxInFlight;
 /** Deliveries of one chunk after which the worker records its rows as failed (never dropped). */
 export const MAX_ATTEMPTS = 3;
 /** The adapter's own limit (above ours): past it JetStream moves the message to DEAD_CHANNEL. */
