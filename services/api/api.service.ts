@@ -15,6 +15,11 @@ import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedErro
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
 import { toHttpError } from "./http-errors";
 import { renderDocsPage } from "./docs-page";
+import { PacedUpload } from "../../lib/upload-flow";
+import { pipeline } from "node:stream";
+
+/** moleculer-web's own callAction, which ours wraps for streamed uploads. */
+const webCallAction = (ApiGateway as any).methods.callAction;
 
 export const API_BASE = "/api/v1";
 const ROLE_RANK: Record<string, number> = { viewer: 1, staff: 2, admin: 3 };
@@ -26,7 +31,7 @@ export interface KeyIdentity {
 	role: "admin" | "staff" | "viewer";
 }
 
-type Req = IncomingMessage & { $action?: any; $params?: Record<string, unknown>; $ctx?: Context<any, any>; $alias?: any; $startedAt?: bigint; $keyId?: string; $route?: any };
+type Req = IncomingMessage & { $action?: any; $params?: Record<string, unknown>; $ctx?: Context<any, any>; $alias?: any; $startedAt?: bigint; $keyId?: string; $route?: any; $logged?: boolean; $endpoint?: any };
 
 export function sha256(text: string): string {
 	return crypto.createHash("sha256").update(text, "utf8").digest("hex");
@@ -73,18 +78,14 @@ const ApiService = defineService({
 				// No per-call timeout: the broker's requestTimeout (REQUEST_TIMEOUT_MS) applies unless an
 				// action declares its own (the CSV upload streams for longer).
 				callOptions: {},
-				async onBeforeCall(this: any, ctx: Context<any, any>, _route: any, req: Req) {
-					req.$startedAt = process.hrtime.bigint();
+				async onBeforeCall(this: any, ctx: Context<any, any>, _route: any, req: Req, res: ServerResponse) {
+					this.logOnFinish(req, res);
 					const isStream = req.$alias?.type === "stream";
 					// A streamed body's headers, for the action (which may run on another node).
 					if (isStream) {
 						const len = req.headers["content-length"];
 						ctx.meta.upload = { contentType: String(req.headers["content-type"] ?? ""), contentLength: len !== undefined && /^\d+$/.test(len) ? Number(len) : null };
 					}
-				},
-				async onAfterCall(this: any, _ctx: Context, _route: any, req: Req, res: ServerResponse, data: unknown) {
-					res.on("finish", () => this.logRequest(req, res.statusCode));
-					return data;
 				},
 				onError(this: any, req: Req, res: ServerResponse, err: any) {
 					this.sendHttpError(req, res, err);
@@ -95,6 +96,9 @@ const ApiService = defineService({
 				mappingPolicy: "restrict",
 				authorization: false,
 				bodyParsers: false,
+				onBeforeCall(this: any, _ctx: Context, _route: any, req: Req, res: ServerResponse) {
+					this.logOnFinish(req, res);
+				},
 				aliases: {
 					"GET /health"(this: any, req: Req, res: ServerResponse) {
 						this.sendJson(res, 200, { status: "ok", nodeID: this.broker.nodeID });
@@ -128,6 +132,16 @@ const ApiService = defineService({
 	actions: {
 		// moleculer-web's alias listing would be published under /api/v1; not part of our API.
 		listAliases: false as any,
+		/** Internal: the node reading a streamed upload confirms the bytes it has consumed (lib/upload-flow.ts). */
+		uploadCredit: {
+			tenant: false,
+			visibility: "public",
+			params: { id: { type: "string", max: 64 }, consumed: { type: "number", integer: true, min: 0 } },
+			handler(this: any, ctx: Context<{ id: string; consumed: number }>) {
+				this.uploadFlows.get(ctx.params.id)?.credit(ctx.params.consumed);
+				return true;
+			},
+		},
 		/** Internal: drop a revoked key from this gateway's cache now (clubs calls every gateway). */
 		forgetKey: {
 			tenant: false,
@@ -266,7 +280,7 @@ const ApiService = defineService({
 				if (status === 429 && err.retryAfter) res.setHeader("Retry-After", String(err.retryAfter));
 				this.sendJson(res, status, body);
 			}
-			this.logRequest(req, status);
+			this.accessLog(req, status);
 		},
 
 		sendJson(res: ServerResponse, status: number, body: unknown) {
@@ -275,10 +289,43 @@ const ApiService = defineService({
 			res.end(text);
 		},
 
+		/**
+		 * moleculer-web's callAction, except that a body streamed to another node goes through
+		 * a credit window (lib/upload-flow.ts) instead of as fast as the client sends it.
+		 */
+		async callAction(this: any, route: any, actionName: string, req: Req, res: ServerResponse, params: unknown, isStream: boolean) {
+			if (!isStream || !this.broker.transit || req.$endpoint?.local) return webCallAction.call(this, route, actionName, req, res, params, isStream);
+			const ctx = req.$ctx!;
+			const id = crypto.randomUUID();
+			const paced = new PacedUpload();
+			pipeline(req, paced, () => undefined);
+			this.uploadFlows.set(id, paced);
+			ctx.meta.upload = { ...ctx.meta.upload, flow: { id, nodeID: this.broker.nodeID } };
+			try {
+				const data = await ctx.call(req.$endpoint, params, { ...route.callOptions, stream: paced });
+				this.sendResponse(req, res, data, req.$endpoint.action);
+				return true;
+			} finally {
+				this.uploadFlows.delete(id);
+				paced.release();
+			}
+		},
+
+		/** moleculer-web calls this as a routed request starts: the clock for the access log. */
+		logRequest(this: any, req: Req) {
+			req.$startedAt = process.hrtime.bigint();
+		},
+
+		logOnFinish(this: any, req: Req, res: ServerResponse) {
+			res.once("finish", () => this.accessLog(req, res.statusCode));
+		},
+
 		/** One line per request, with the key's id (never the key). */
-		logRequest(this: any, req: Req, status: number) {
+		accessLog(this: any, req: Req, status: number) {
+			if (req.$logged) return;
+			req.$logged = true;
 			const ms = req.$startedAt ? Number(process.hrtime.bigint() - req.$startedAt) / 1e6 : 0;
-			this.logger.info(`${req.method} ${req.url} ${status} ${ms.toFixed(1)}ms key=${req.$keyId ?? "-"}`);
+			this.logger.info(`${req.method} ${(req as any).originalUrl ?? req.url} ${status} ${ms.toFixed(1)}ms key=${req.$keyId ?? "-"}`);
 		},
 
 		/** Rebuilds the REST aliases now (moleculer-web does it debounced on service changes). */
@@ -314,6 +361,7 @@ const ApiService = defineService({
 	created(this: any) {
 		const env = readEnv();
 		this.keyCache = new Map();
+		this.uploadFlows = new Map();
 		this.keyCacheMs = env.keyCacheMs;
 		this.rateLimit = this.settings.rateLimitPerMinute ?? env.rateLimitPerMinute;
 		this.platformKeyHash = env.platformApiKey ? Buffer.from(sha256(env.platformApiKey), "hex") : null;

@@ -29,6 +29,7 @@ import type { ImportBatchClient, ImportBatchOutcome, ImportRowError } from "../c
 import { CHUNK_CHANNEL, DEAD_CHANNEL, MAX_ATTEMPTS, MAX_IN_FLIGHT, ADAPTER_MAX_RETRIES, WORKING_EVERY_MS } from "./import.channels";
 import { ImportFileError, readCsv, type DelimiterOption } from "./import.reader";
 import { spool, type Spool } from "./import.spool";
+import { creditedStream, type UploadFlowMeta } from "../../lib/upload-flow";
 import type { ImportRow } from "./csv/rows";
 import type { GenderLanguage } from "./csv/headers";
 import { jobEntity, rowErrorEntity, toJob, type ImportJob } from "./import.entity";
@@ -80,7 +81,7 @@ interface UploadParams {
 }
 
 interface UploadMeta extends HttpMeta {
-	upload?: { contentType: string; contentLength: number | null };
+	upload?: { contentType: string; contentLength: number | null; flow?: UploadFlowMeta };
 	$params?: Record<string, unknown>;
 }
 
@@ -312,11 +313,19 @@ const ImportService = defineService({
 			const clubId = ctx.meta.clubId;
 			const p = { ...(ctx.meta.$params ?? {}), ...ctx.params } as UploadParams;
 			const upload = ctx.meta.upload ?? { contentType: "", contentLength: null };
+			// Sent by a gateway on another node: confirm what we consume, so it sends no further ahead (lib/upload-flow.ts).
+			const flow = upload.flow;
+			const stream: Readable | null =
+				ctx.stream && flow
+					? creditedStream(ctx.stream as Readable, consumed => {
+							this.broker.call("api.uploadCredit", { id: flow.id, consumed }, { nodeID: flow.nodeID }).catch(() => undefined);
+						})
+					: ((ctx.stream as Readable | undefined) ?? null);
 			const contentType = upload.contentType.trim();
 			const multipart = /^multipart\/form-data\s*;/i.test(contentType);
 			// Refusals read the rest of the body away, so the client gets the answer, not a reset connection.
 			const refuse = (err: Error) => {
-				drain(ctx.stream);
+				drain(stream);
 				return err;
 			};
 			if (contentType && !multipart && !CSV_TYPES.test(contentType)) throw refuse(new UnsupportedMediaTypeError());
@@ -337,10 +346,10 @@ const ImportService = defineService({
 			} catch (err: any) {
 				throw refuse(err);
 			}
-			let source: AsyncIterable<Buffer> = (ctx.stream as any) ?? (async function* () {})();
+			let source: AsyncIterable<Buffer> = stream ?? (async function* () {})();
 			let fileName: string | null = p.fileName ?? null;
 			if (multipart) {
-				const part = await this.multipartFile(ctx.stream, contentType).catch((err: Error) => {
+				const part = await this.multipartFile(stream, contentType).catch((err: Error) => {
 					throw refuse(err);
 				});
 				source = part.file;

@@ -11,6 +11,7 @@ import { freePort } from "../../../lib/embedded-pg";
 import { httpClient, newClub, startCluster, type Running } from "../../../test/support/app";
 import { startProcess, type Proc } from "../../../test/support/processes";
 import { upload, waitForJob } from "./helpers";
+import { WINDOW_BYTES } from "../../../lib/upload-flow";
 
 function rowsCsv(n: number, prefix: string): string {
 	let out = "full name,email,phone,gender,country\n";
@@ -125,5 +126,31 @@ describe("Imports: the size limit", function () {
 		assert.equal(res.status, 202, res.text);
 		const job = await waitForJob(c.http, club.staff, res.body.id);
 		assert.equal(job.created, 10);
+	});
+});
+
+describe("Imports: an upload streamed to an import node on another broker", function () {
+	this.timeout(120_000);
+	let c: Running;
+
+	before(async () => {
+		c = await startCluster([{ services: ["api"] }, { services: ["clubs", "clients", "groups", "import"] }]);
+	});
+	after(async () => {
+		await c.stop();
+	});
+
+	it("when the file is bigger than the gateway's credit window, then the import node's confirmations keep it flowing and it arrives whole", async () => {
+		const club = await newClub(c.http);
+		// 24 MiB: three times lib/upload-flow.ts's window, so the upload stalls unless credits come back.
+		const body = `full name,email,phone,gender,country\nAna Flow,ana.flow@example.com,+34 611 000 001,f,ES\n${"\n".repeat(24 * 1024 * 1024)}Luis Flow,luis.flow@example.com,+34 611 000 002,m,ES\n`;
+		assert.ok(body.length > 3 * WINDOW_BYTES);
+		const res = await upload(c.http, club.staff, body);
+		assert.equal(res.status, 202, res.text);
+		const job = await waitForJob(c.http, club.staff, res.body.id, 90_000);
+		assert.equal(job.status, "completed", JSON.stringify(job));
+		assert.equal(job.created, 2, "the rows before and after the 24 MiB of blank lines");
+		const found = await c.http.get("/clients?q=luis.flow@example.com", { key: club.viewer });
+		assert.equal(found.body.items.length, 1, "the last row, past the window, was read");
 	});
 });
