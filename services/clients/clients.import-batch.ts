@@ -132,10 +132,17 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 			const emails = [...byEmail.keys()];
 			if (!emails.length) return out;
 			const profiles = new Map<string, VerifiedProfileRow>(
-				((await trx<VerifiedProfileRow>("verified_profiles").whereIn("email", emails)) as VerifiedProfileRow[]).map(p => [p.email, p]),
+				((await trx<VerifiedProfileRow>("verified_profiles").whereRaw("email = ANY(?::text[])", [emails])) as VerifiedProfileRow[]).map(p => [p.email, p]),
 			);
-			const existingQuery = trx<ClientRow>("clients").where({ club_id: clubId }).whereNull("deleted_at").whereIn("email", emails);
-			const existing = new Map<string, ClientRow>(((await (dryRun ? existingQuery : existingQuery.forUpdate())) as ClientRow[]).map(c => [c.email, c]));
+			// Skip mode writes new clients only, and INSERT … ON CONFLICT DO NOTHING already skips the
+			// existing ones: they need looking up first only to update them, to count a dry run, or to
+			// skip (rather than fail) an existing client whose verified profile the row contradicts.
+			const lookUp = onDuplicate === "update" || dryRun ? emails : emails.filter(e => profiles.has(e));
+			let existing = new Map<string, ClientRow>();
+			if (lookUp.length) {
+				const existingQuery = trx<ClientRow>("clients").where({ club_id: clubId }).whereNull("deleted_at").whereRaw("email = ANY(?::text[])", [lookUp]);
+				existing = new Map(((await (dryRun ? existingQuery : existingQuery.forUpdate())) as ClientRow[]).map(c => [c.email, c]));
+			}
 
 			const inserts: Record<string, unknown>[] = [];
 			const insertLines = new Map<string, number>();

@@ -385,18 +385,21 @@ describe("Imports: the API around jobs", function () {
 		const n = crypto.randomBytes(3).toString("hex");
 		// Four clients the file names again, one at the top of each of its first four chunks (skipped as duplicates).
 		const blockers = [0, 1, 2, 3].map(k => `block${k}.${n}@example.com`);
-		for (const email of blockers) assert.equal((await http.post("/clients", { fullName: "Blocker", email, phone: "+34 612 345 678", gender: "f", country: "ES" }, { key: c.staff })).status, 201);
+		const defaultGroup = (await http.get("/groups", { key: c.viewer })).body.items.find((g: any) => g.isDefault);
 		const lines = ["full name,email,phone,gender,country"];
 		for (let i = 0; i < chunkRows * 10; i++) {
 			const k = i / chunkRows;
 			lines.push(Number.isInteger(k) && k < 4 ? `Blocker,${blockers[k]},+34 612 345 678,f,ES` : `Row ${i},row${i}.${n}@example.com,+34 612 345 678,f,ES`);
 		}
-		// Holding the blockers' rows stalls clients.importBatch of each chunk naming one, mid-write.
+		// The blockers, inserted by a transaction held open: the INSERT of each chunk naming one
+		// waits for it (same unique e-mail), mid-write; once it commits, those rows are duplicates.
 		const stall = await clientsDb.transaction();
 		let cancel: Promise<any> | undefined;
 		let uploaded: Promise<{ status: number }> | undefined;
 		try {
-			await stall("clients").where({ club_id: c.club.id }).whereIn("email", blockers).forUpdate();
+			await stall("clients").insert(
+				blockers.map(email => ({ club_id: c.club.id, id: crypto.randomUUID(), full_name: "Blocker", email, phone: "+34612345678", gender: "female", country: "ES", group_id: defaultGroup.id, source: "staff" })),
+			);
 			// On its own connection (node:http): a connection whose upload was cut short is not reused for the next request.
 			uploaded = new Promise<{ status: number }>((resolve, reject) => {
 				const req = httpRequest(`${running.baseUrl}/api/v1/imports`, { method: "POST", agent: false, headers: { authorization: `Bearer ${c.staff}`, "content-type": "text/csv" } }, r => {
