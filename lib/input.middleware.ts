@@ -10,19 +10,25 @@ const MAX_NODES = 100_000;
 
 /** The path of the first string (key or value) holding U+0000, or null. */
 export function findNul(value: unknown): string | null {
+	if (typeof value === "string") return value.includes("\u0000") ? "(root)" : null;
+	// Strings are checked where they sit; only containers go on the stack (with their path).
 	const stack: Array<[unknown, string]> = [[value, ""]];
 	let seen = 0;
 	while (stack.length && seen++ < MAX_NODES) {
 		const [v, path] = stack.pop()!;
-		if (typeof v === "string") {
-			if (v.includes("\u0000")) return path || "(root)";
-		} else if (Array.isArray(v)) {
-			for (let i = 0; i < v.length; i++) stack.push([v[i], `${path}[${i}]`]);
+		if (Array.isArray(v)) {
+			for (let i = 0; i < v.length; i++) {
+				const child = v[i];
+				if (typeof child === "string") {
+					if (child.includes("\u0000")) return `${path}[${i}]`;
+				} else if (child && typeof child === "object") stack.push([child, `${path}[${i}]`]);
+			}
 		} else if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-			for (const [k, child] of Object.entries(v)) {
-				const p = path ? `${path}.${k}` : k;
-				if (k.includes("\u0000")) return p;
-				stack.push([child, p]);
+			for (const k in v) {
+				if (!Object.hasOwn(v, k)) continue;
+				const child = (v as Record<string, unknown>)[k];
+				if (k.includes("\u0000") || (typeof child === "string" && child.includes("\u0000"))) return path ? `${path}.${k}` : k;
+				if (child && typeof child === "object") stack.push([child, path ? `${path}.${k}` : k]);
 			}
 		}
 	}
