@@ -28,7 +28,8 @@ export function toJob(r: JobRow): ImportJob {
 		id: r.id,
 		status: r.status,
 		fileName: r.file_name,
-		totalRows: r.total_rows,
+		// totalRows moves in steps while the file is read: never shown behind what is already applied.
+		totalRows: Math.max(r.total_rows, r.processed_rows),
 		processedRows: r.processed_rows,
 		created: r.created,
 		updated: r.updated,

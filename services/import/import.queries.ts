@@ -85,8 +85,10 @@ export async function addWarnings(db: Db, jobId: string, warnings: string[]): Pr
 }
 
 /** Rows handed to the workers so far (totalRows grows while the file is read; an ended job no longer changes). */
-export async function addPublished(db: Db, jobId: string, rows: number): Promise<void> {
-	await db.raw(`UPDATE jobs SET total_rows = total_rows + ?, updated_at = ${NOW} WHERE id = ? AND status = 'running'`, [rows, jobId]);
+/** Rows published so far; false when the job is no longer open (cancelled or ended): stop reading. */
+export async function addPublished(db: Db, jobId: string, rows: number): Promise<boolean> {
+	const res = await db.raw(`UPDATE jobs SET total_rows = total_rows + ?, updated_at = ${NOW} WHERE id = ? AND status = 'running' RETURNING cancel_requested`, [rows, jobId]);
+	return res.rows.length === 1 && !res.rows[0].cancel_requested;
 }
 
 /** The file was read to its end: the job completes once `chunksTotal` chunks are recorded. */
