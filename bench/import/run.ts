@@ -159,6 +159,11 @@ async function main(): Promise<void> {
 			const mb = peakRssMb(proc.child.pid);
 			console.log(`  ${name.padEnd(30)} ${mb.toFixed(0).padStart(5)} MB ${mb <= 256 ? "OK" : "OVER"}`);
 		}
+		for (const [name, proc] of Object.entries(nodes)) {
+			if (proc.child.exitCode === null && proc.child.signalCode === null) continue;
+			console.log(`${name} ended during the run (${proc.child.exitCode ?? proc.child.signalCode}); its last output:\n${proc.output().slice(-4000)}`);
+			process.exitCode = 1;
+		}
 		if (job.status !== "completed" || job.created !== ROWS || counted !== ROWS) {
 			console.log("The import did not create every row: see above.");
 			process.exitCode = 1;
