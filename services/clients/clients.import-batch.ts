@@ -16,18 +16,11 @@ import crypto from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import type { Knex } from "knex";
 import type { HttpMeta } from "../../lib/http";
-import type { Gender, IdentityField } from "../../lib/normalize/client";
+import type { IdentityField, NormalizedClient } from "../../lib/normalize/client";
 import type { ClientRow, VerifiedProfileRow } from "./clients.queries";
 
-export interface ImportBatchClient {
-	fullName: string;
-	email: string;
-	phone: string;
-	gender: Gender;
-	country: string;
-	birthDate: string | null;
-	notes: string | null;
-	tags: string[];
+/** A row as normalised by lib/normalize (the code behind POST /clients), with its group. */
+export interface ImportBatchClient extends NormalizedClient {
 	/** The group for a new client (the named group, the job's group or the club's default). */
 	groupId: string;
 	/** Whether an update moves an existing client to groupId (the row or the job named a group). */

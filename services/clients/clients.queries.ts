@@ -90,21 +90,8 @@ export async function categoriesOf(db: Db, clubId: string, clientIds: string[]):
 	return out;
 }
 
-export interface NewClientRow {
-	club_id: string;
-	id: string;
-	full_name: string;
-	email: string;
-	phone: string;
-	gender: Gender;
-	country: string;
-	birth_date: string | null;
-	notes: string | null;
-	group_id: string;
-	tags: string[];
-	verified: boolean;
-	source: Source;
-}
+/** A client as inserted: the database sets the timestamps. */
+export type NewClientRow = Omit<ClientRow, "created_at" | "updated_at" | "deleted_at">;
 
 /** Inserts unless a live client of the club has the e-mail (race-safe): the row, or null on conflict. */
 export async function insertClient(db: Db, row: NewClientRow): Promise<ClientRow | null> {

@@ -18,6 +18,7 @@ import { ImportBatchMixin } from "./clients.import-batch";
 import * as q from "./clients.queries";
 import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Client } from "./clients.entity";
 import { exportStream } from "./clients.export";
+import { clubGroupId } from "../../lib/club-group";
 
 export type { Client } from "./clients.entity";
 
@@ -618,17 +619,7 @@ const ClientsService = defineService({
 		 * club's default group, or External for clients who came online.
 		 */
 		async resolveGroup(this: any, ctx: Context<unknown, HttpMeta>, groupId: string | undefined, source: q.Source): Promise<string> {
-			if (groupId !== undefined) {
-				const bad = invalid(field("groupId", "groupNotFound", "The 'groupId' is not a group of this club."));
-				if (!UUID_RE.test(groupId)) throw bad;
-				try {
-					const group: { id: string } = await ctx.call("groups.get", { id: groupId.toLowerCase() });
-					return group.id;
-				} catch (err: any) {
-					if (err?.type === "NOT_FOUND") throw bad;
-					throw err;
-				}
-			}
+			if (groupId !== undefined) return clubGroupId(ctx, groupId);
 			const d: { defaultGroupId: string; externalGroupId: string } = await ctx.call("groups.defaults", {});
 			return source === "online" ? d.externalGroupId : d.defaultGroupId;
 		},

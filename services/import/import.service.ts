@@ -29,6 +29,7 @@ import { CHUNK_CHANNEL, DEAD_CHANNEL, MAX_ATTEMPTS, MAX_IN_FLIGHT, ADAPTER_MAX_R
 import { ImportFileError, readCsv, type DelimiterOption } from "./import.reader";
 import { spool, type Spool } from "./import.spool";
 import { creditedStream, type UploadFlowMeta } from "../../lib/upload-flow";
+import { clubGroupId } from "../../lib/club-group";
 import type { ImportRow } from "./csv/rows";
 import type { GenderLanguage } from "./csv/headers";
 import { jobEntity, rowErrorEntity, toJob, type ImportJob } from "./import.entity";
@@ -465,16 +466,7 @@ const ImportService = defineService({
 
 		/** groupId option: a group of the club (422 otherwise). */
 		async checkGroup(this: any, ctx: Context<unknown, HttpMeta>, groupId: string | undefined): Promise<string | null> {
-			if (groupId === undefined) return null;
-			const bad = invalid({ field: "groupId", type: "groupNotFound", message: "The 'groupId' is not a group of this club." });
-			if (!UUID_RE.test(groupId)) throw bad;
-			try {
-				const group: { id: string } = await ctx.call("groups.get", { id: groupId.toLowerCase() });
-				return group.id;
-			} catch (err: any) {
-				if (err?.type === "NOT_FOUND") throw bad;
-				throw err;
-			}
+			return groupId === undefined ? null : clubGroupId(ctx, groupId);
 		},
 
 		/** tags option: a comma list, normalised like every client's tags (422 otherwise). */
