@@ -113,6 +113,9 @@ export interface ListFilters {
 	verified?: boolean;
 }
 
+/** How many trailing digits of a phone search the trigram index is asked for (see applyFilters). */
+const PHONE_INDEX_DIGITS = 8;
+
 /** Escapes LIKE's wildcards so user text matches literally. */
 export const likeEscape = (text: string) => text.replace(/[\\%_]/g, m => `\\${m}`);
 
@@ -135,18 +138,26 @@ export function applyFilters(query: Knex.QueryBuilder, clubId: string, f: ListFi
 	}
 	const q = f.q?.trim();
 	if (q) {
-		const digits = q.replace(/\D/g, "");
+		// Phones are stored in E.164: a long run typed with a trunk or international prefix
+		// (06… in France, 0034… from abroad) is looked for without its leading zeros.
+		const typed = q.replace(/\D/g, "");
+		const digits = typed.length >= 8 ? typed.replace(/^0+/, "") : typed;
 		const phoneLike = /^[+\d\s().\-/]+$/.test(q) && digits.length >= 3;
 		query.where(b => {
 			b.whereRaw("clients.search_name LIKE '%' || clients.search_text(?) || '%'", [likeEscape(q)]);
 			b.orWhere("clients.email", "like", `${likeEscape(q.toLowerCase())}%`);
-			if (phoneLike) b.orWhere("clients.phone", "like", `%${digits}%`);
+			if (phoneLike && digits.length > PHONE_INDEX_DIGITS) {
+				// A full number's leading digits (country code, mobile prefix) are in most phones:
+				// the trigram index looks for the last digits, and the whole run is checked per row.
+				b.orWhere(p => p.where("clients.phone", "like", `%${digits.slice(-PHONE_INDEX_DIGITS)}%`).andWhereRaw("strpos(clients.phone, ?) > 0", [digits]));
+			} else if (phoneLike) b.orWhere("clients.phone", "like", `%${digits}%`);
 		});
 	}
 	return query;
 }
 
-/** How many of the newest clients a filtered list looks at first (see listPage). */
+/** How many of the newest clients a filtered list looks at first, then at most (see listPage). */
+export const FIRST_PROBE_ROWS = 2_000;
 export const PROBE_ROWS = 10_000;
 
 const NEWEST_FIRST = [
@@ -156,23 +167,40 @@ const NEWEST_FIRST = [
 
 /**
  * One page of the list, newest first, after a keyset position. With filters, two plans:
- *   1. the newest PROBE_ROWS clients (an index walk) filtered: a common term or filter fills
- *      the page here, in a few milliseconds, however large the club;
+ *   1. the newest clients (an index walk) filtered: a common term or filter fills the page
+ *      here, in a few milliseconds, however large the club. First the newest
+ *      FIRST_PROBE_ROWS; if their hit rate says the page would fill within PROBE_ROWS, that
+ *      many;
  *   2. otherwise the filters' own indexes (trigram, tags, group: a bitmap) and a sort of the
  *      matches: a rare term has few. The ORDER BY expression keeps the planner from walking
  *      the whole club in date order looking for rare matches.
- * Both answer exactly the same rows; the first is only a shortcut.
+ * Both answer exactly the same rows; the first is only a shortcut. A term with no hit among
+ * the newest goes straight to the indexes, so it pays for a short walk only.
  */
-export async function listPage(db: Db, clubId: string, filters: ListFilters, limit: number, after: { at: string; id: string } | null): Promise<ClientRow[]> {
+export async function listPage(
+	db: Db,
+	clubId: string,
+	filters: ListFilters,
+	limit: number,
+	after: { at: string; id: string } | null,
+	probes = { first: FIRST_PROBE_ROWS, wider: PROBE_ROWS },
+): Promise<ClientRow[]> {
 	const base = () => {
 		const query = liveClients(db, clubId);
 		if (after) query.whereRaw("(clients.created_at, clients.id) < (?::timestamptz, ?::uuid)", [after.at, after.id]);
 		return query;
 	};
 	if (!Object.keys(filters).length) return base().orderBy([...NEWEST_FIRST]).limit(limit);
-	const newest = base().orderBy([...NEWEST_FIRST]).limit(PROBE_ROWS).as("clients");
-	const probed: ClientRow[] = await applyFilters(db.select("*").from(newest), clubId, filters).orderBy([...NEWEST_FIRST]).limit(limit);
-	if (probed.length >= limit) return probed;
+	const probe = (rows: number): Promise<ClientRow[]> =>
+		applyFilters(db.select("*").from(base().orderBy([...NEWEST_FIRST]).limit(rows).as("clients")), clubId, filters)
+			.orderBy([...NEWEST_FIRST])
+			.limit(limit);
+	const first = await probe(probes.first);
+	if (first.length >= limit) return first;
+	if (first.length * (probes.wider / probes.first) >= limit) {
+		const wider = await probe(probes.wider);
+		if (wider.length >= limit) return wider;
+	}
 	return applyFilters(base(), clubId, filters).orderByRaw("clients.created_at + interval '0 ms' DESC, clients.id DESC").limit(limit);
 }
 

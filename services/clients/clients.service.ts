@@ -74,7 +74,7 @@ const fieldRules = {
 const optional = <T extends Record<string, any>>(rules: T) => Object.fromEntries(Object.entries(rules).map(([k, r]) => [k, { ...r, optional: true }])) as T;
 
 const filterRules = {
-	q: { type: "string", optional: true, max: 200, description: "Name substring (case- and accent-insensitive), e-mail prefix or phone digits" },
+	q: { type: "string", optional: true, max: 200, description: "Name substring (case- and accent-insensitive), e-mail prefix or phone digits (a run of 8 or more digits typed with a trunk or international prefix, 06… or 0034…, is looked for without its leading zeros)" },
 	groupId: { type: "string", optional: true, max: 64 },
 	tag: { type: "string", optional: true, max: 200 },
 	categoryId: { type: "string", optional: true, max: 64 },

@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { app, newClub, platformKey, type Running, type TestClub } from "../../../test/support/app";
 import { eventRecorder, person } from "./helpers";
+import * as clientsQueries from "../clients.queries";
 import { up as splitLegacyTags } from "../../../migrations/clients/20261210000000_tags_without_separators";
 
 const uuid = () => crypto.randomUUID();
@@ -376,6 +377,10 @@ describe("Clients: create, read, edit, delete (single process)", () => {
 			assert.deepEqual(names(await a.http.get(`/clients?q=padel.es`, { key: c.viewer })), [], "a prefix, not a substring");
 			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("611 222")}`, { key: c.viewer })), ["José Álvarez Núñez"]);
 			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("+49 151")}`, { key: c.viewer })), ["Zoë Müller"]);
+			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("+34 611 222 333")}`, { key: c.viewer })), ["José Álvarez Núñez"]);
+			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("06 98 76 54 32")}`, { key: c.viewer })), ["Marc O'Neil"], "typed with the trunk prefix");
+			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("0049 151 2345")}`, { key: c.viewer })), ["Zoë Müller"], "typed with the international prefix");
+			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("+34 611 222 334")}`, { key: c.viewer })), []);
 		});
 
 		it("when filtered by group, tag, category or verified, then only those match (and other clubs never)", async () => {
@@ -393,6 +398,58 @@ describe("Clients: create, read, edit, delete (single process)", () => {
 			assert.deepEqual(names(await a.http.get(`/clients?categoryId=${uuid()}`, { key: c.viewer })), []);
 			assert.ok(!names(await a.http.get(`/clients?q=jose`, { key: club.viewer })).includes("José Álvarez Núñez"));
 			assert.deepEqual(names(await a.http.get(`/clients?tag=vip`, { key: other.viewer })), []);
+		});
+
+		it("when a club is larger than the search's probe windows, then each plan answers the rows a plain scan does, page after page", async () => {
+			const big = await newClub(a.http);
+			const svc: any = broker.getLocalService("clients");
+			const def = (await groupsOf(big)).def.id;
+			// 300 clients, newest last: every 8th is a Sparse, three old ones are Rare, the rest Dense.
+			await svc.db.raw(
+				`INSERT INTO clients.clients (club_id, id, full_name, email, phone, gender, country, group_id, tags, source, created_at, updated_at)
+				 SELECT ?::uuid, gen_random_uuid(),
+				        CASE WHEN i IN (5, 6, 7) THEN 'Rare Person ' WHEN i % 8 = 0 THEN 'Sparse Person ' ELSE 'Dense Person ' END || i,
+				        'p' || i || '@probe.test', '+3461100' || lpad(i::text, 4, '0'), 'other', 'ES', ?::uuid, '{}', 'import',
+				        timestamptz '2024-01-01' + make_interval(mins => i), timestamptz '2024-01-01'
+				   FROM generate_series(1, 300) AS i`,
+				[big.club.id, def],
+			);
+			const reference = (f: Record<string, string>, limit: number, after: { at: string; id: string } | null) => {
+				const query = clientsQueries.applyFilters(clientsQueries.liveClients(svc.db, big.club.id), big.club.id, f);
+				if (after) query.whereRaw("(clients.created_at, clients.id) < (?::timestamptz, ?::uuid)", [after.at, after.id]);
+				return query.orderBy([{ column: "clients.created_at", order: "desc" }, { column: "clients.id", order: "desc" }]).limit(limit);
+			};
+			// Which plan ran: each probe by its window, or the indexes.
+			let plans: string[] = [];
+			const record = (query: { sql: string; bindings?: unknown[] }) =>
+				plans.push(query.sql.includes("interval '0 ms'") ? "indexes" : `probe ${query.bindings?.find(b => b === 20 || b === 100)}`);
+			svc.db.on("query", record);
+			try {
+				// limit 10, windows of 20 then 100 rows: Dense fills the first; Sparse (2 or 3 hits in
+				// 20, so ~12 in 100) the wider one; Rare and a full phone number go to the indexes.
+				for (const [q, plan] of [
+					["dense", ["probe 20"]],
+					["sparse", ["probe 20", "probe 100"]],
+					["rare", ["probe 20", "indexes"]],
+					["+34 611 000 007", ["probe 20", "indexes"]],
+				] as const) {
+					let after: { at: string; id: string } | null = null;
+					for (let page = 0; page < 3; page++) {
+						plans = [];
+						const got: any[] = await clientsQueries.listPage(svc.db, big.club.id, { q }, 10, after, { first: 20, wider: 100 });
+						if (page === 0) assert.deepEqual(plans, plan, `${q}: the plans of the first page`);
+						assert.deepEqual(got.map(r => r.id), (await reference({ q }, 10, after)).map((r: any) => r.id), `${q}, page ${page}`);
+						if (got.length < 10) break;
+						after = { at: got[9].created_at.toISOString(), id: got[9].id };
+					}
+				}
+			} finally {
+				svc.db.off("query", record);
+			}
+			assert.deepEqual(names(await a.http.get(`/clients?q=rare`, { key: big.viewer })), ["Rare Person 7", "Rare Person 6", "Rare Person 5"]);
+			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("611 000 007")}`, { key: big.viewer })), ["Rare Person 7"]);
+			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("0034611000007")}`, { key: big.viewer })), ["Rare Person 7"]);
+			assert.deepEqual(names(await a.http.get(`/clients?q=${encodeURIComponent("+34 611 000 00")}`, { key: big.viewer })).length, 9);
 		});
 
 		it("when GET /tags is asked, then every tag in use with its live client count, as a plain array", async () => {
