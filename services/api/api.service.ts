@@ -148,7 +148,7 @@ const ApiService = defineService({
 			visibility: "public",
 			params: { keyHash: { type: "string", length: 64 } },
 			handler(this: any, ctx: Context<{ keyHash: string }>) {
-				this.keyCache.delete(ctx.params.keyHash);
+				this.forgetKeyHash(ctx.params.keyHash);
 				return true;
 			},
 		},
@@ -159,7 +159,7 @@ const ApiService = defineService({
 		"clubs.apiKeyRevoked": {
 			params: { keyHash: "string" },
 			handler(this: any, ctx: Context<{ keyHash: string }>) {
-				this.keyCache.delete(ctx.params.keyHash);
+				this.forgetKeyHash(ctx.params.keyHash);
 			},
 		},
 	},
@@ -260,15 +260,36 @@ const ApiService = defineService({
 			Object.assign(params, base, path);
 		},
 
-		/** Key hash -> identity, cached briefly; revocations also arrive as events. */
+		/**
+		 * Key hash -> identity, cached briefly; revocations also arrive as events. One lookup per
+		 * key at a time: when the entry expires under load, the requests in flight wait for the
+		 * same answer instead of each asking clubs.
+		 */
 		async resolveKey(this: any, ctx: Context, hash: string): Promise<KeyIdentity | null> {
 			const now = Date.now();
 			const hit = this.keyCache.get(hash);
 			if (hit && hit.expires > now) return hit.identity;
-			const identity = (await ctx.call("clubs.resolveKey", { keyHash: hash })) as KeyIdentity | null;
-			if (this.keyCache.size > 10_000) this.keyCache.clear();
-			this.keyCache.set(hash, { identity, expires: now + this.keyCacheMs });
-			return identity;
+			const pending: Promise<KeyIdentity | null> | undefined = this.keyLookups.get(hash);
+			if (pending) return pending;
+			const lookup = (ctx.call("clubs.resolveKey", { keyHash: hash }) as Promise<KeyIdentity | null>).then(
+				identity => {
+					// Forgotten meanwhile (revoked): answer these requests, keep nothing.
+					if (this.keyLookups.get(hash) === lookup) {
+						if (this.keyCache.size > 10_000) this.keyCache.clear();
+						this.keyCache.set(hash, { identity, expires: now + this.keyCacheMs });
+					}
+					return identity;
+				},
+			).finally(() => {
+				if (this.keyLookups.get(hash) === lookup) this.keyLookups.delete(hash);
+			});
+			this.keyLookups.set(hash, lookup);
+			return lookup;
+		},
+
+		forgetKeyHash(this: any, hash: string) {
+			this.keyCache.delete(hash);
+			this.keyLookups.delete(hash);
 		},
 
 		sendHttpError(this: any, req: Req, res: ServerResponse, err: any) {
@@ -361,6 +382,7 @@ const ApiService = defineService({
 	created(this: any) {
 		const env = readEnv();
 		this.keyCache = new Map();
+		this.keyLookups = new Map();
 		this.uploadFlows = new Map();
 		this.keyCacheMs = env.keyCacheMs;
 		this.rateLimit = this.settings.rateLimitPerMinute ?? env.rateLimitPerMinute;

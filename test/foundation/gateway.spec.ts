@@ -93,6 +93,48 @@ describe("Gateway and clubs (single process)", () => {
 		assert.equal((await a.http.del(`/api-keys/not-a-uuid`, { key: club.admin })).status, 404);
 	});
 
+	it("when many requests bring a key the gateway has not cached, then clubs looks it up once", async () => {
+		const made = (await a.http.post("/api-keys", { name: "burst", role: "viewer" }, { key: club.admin })).body;
+		const clubs: any = a.brokers[0].getLocalService("clubs");
+		let lookups = 0;
+		const count = (q: { sql: string }) => void (q.sql.includes('"api_keys"') && q.sql.includes('"key_hash"') && lookups++);
+		clubs.db.on("query", count);
+		try {
+			// The lookup is held up (the keys table is locked) until all 20 requests have come in.
+			const trx = await clubs.db.transaction();
+			await trx.raw("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+			const asked = Promise.all(Array.from({ length: 20 }, () => a.http.get("/club", { key: made.key })));
+			await new Promise(r => setTimeout(r, 300));
+			await trx.commit();
+			const answers = await asked;
+			assert.deepEqual([...new Set(answers.map(r => r.status))], [200]);
+			assert.equal(lookups, 1);
+		} finally {
+			clubs.db.off("query", count);
+		}
+	});
+
+	it("when a key is revoked while its lookup is in flight, then that answer is not cached", async () => {
+		const api: any = a.brokers[0].getLocalService("api");
+		const hash = "ab".repeat(32);
+		let calls = 0;
+		let answer!: (identity: unknown) => void;
+		const ctx = { call: () => (calls++, new Promise(r => (answer = r))) };
+		const first = api.resolveKey(ctx, hash);
+		const second = api.resolveKey(ctx, hash);
+		assert.equal(calls, 1, "one lookup for both");
+		api.forgetKeyHash(hash); // what the clubs.apiKeyRevoked event does
+		answer({ keyId: "k", clubId: club.club.id, role: "viewer" });
+		assert.equal((await first).keyId, "k");
+		assert.equal((await second).keyId, "k");
+		assert.equal(api.keyCache.has(hash), false);
+		assert.equal(api.keyLookups.size, 0);
+		const third = api.resolveKey(ctx, hash);
+		assert.equal(calls, 2, "asked again after the revocation");
+		answer(null);
+		assert.equal(await third, null);
+	});
+
 	it("when the body is malformed JSON, then 400; over 1 MiB, then 413; not JSON, then 415", async () => {
 		const bad = await a.http.request("POST", "/api/v1/api-keys", { key: club.admin, rawBody: '{"name":', headers: { "content-type": "application/json" } });
 		assert.equal(bad.status, 400);
