@@ -51,25 +51,40 @@ export const liveClients = (db: Db, clubId: string) => db<ClientRow>("clients").
 
 export const findClient = (db: Db, clubId: string, id: string) => liveClients(db, clubId).where({ id }).first();
 
-/**
- * The live client with its category links, in one round trip (the booking system's hot
- * path: clients.get on every booking).
- */
-export async function findClientWithCategories(db: Knex, clubId: string, where: { id: string } | { email: string }): Promise<(ClientRow & { categories: CategoryLinkRow[] }) | undefined> {
-	const [column, value] = "id" in where ? ["id", where.id] : ["email", where.email];
-	const text = `SELECT c.*, coalesce((
-		     SELECT json_agg(json_build_object('category_id', cc.category_id, 'valid_from', cc.valid_from, 'valid_until', cc.valid_until) ORDER BY cc.created_at, cc.category_id)
-		       FROM client_categories cc WHERE cc.club_id = c.club_id AND cc.client_id = c.id), '[]') AS categories
-		   FROM clients c WHERE c.club_id = $1 AND c.${column} = $2 AND c.deleted_at IS NULL`;
-	// A named (prepared) statement: planned once per connection, not on every call.
+export type ClientWithCategories = ClientRow & { categories: CategoryLinkRow[] };
+
+/** The category links of `c`, as one JSON array, oldest first. */
+const CATEGORIES_OF_C = `coalesce((
+	SELECT json_agg(json_build_object('category_id', cc.category_id, 'valid_from', cc.valid_from, 'valid_until', cc.valid_until) ORDER BY cc.created_at, cc.category_id)
+	  FROM client_categories cc WHERE cc.club_id = c.club_id AND cc.client_id = c.id), '[]') AS categories`;
+
+/** Runs a named (prepared) statement: planned once per connection, not on every call. */
+async function prepared<T>(db: Knex, name: string, text: string, values: unknown[]): Promise<T[]> {
 	const client: any = (db as any).client;
 	const conn = await client.acquireConnection();
 	try {
-		const res = await conn.query({ name: `clients.findWithCategories.${column}`, text, values: [clubId, value] });
-		return res.rows[0];
+		return (await conn.query({ name, text, values })).rows;
 	} finally {
 		await client.releaseConnection(conn);
 	}
+}
+
+/** The live client with this e-mail and its category links, in one round trip. */
+export async function findClientWithCategoriesByEmail(db: Knex, clubId: string, email: string): Promise<ClientWithCategories | undefined> {
+	const text = `SELECT c.*, ${CATEGORIES_OF_C} FROM clients c WHERE c.club_id = $1 AND c.email = $2 AND c.deleted_at IS NULL`;
+	return (await prepared<ClientWithCategories>(db, "clients.findWithCategories.email", text, [clubId, email]))[0];
+}
+
+/**
+ * Live clients by (club, id) with their category links, any number in one round trip (the
+ * booking system's hot path, clients.get on every booking, goes through ClientLoader).
+ */
+export async function findClientsWithCategories(db: Knex, keys: ReadonlyArray<{ clubId: string; id: string }>): Promise<ClientWithCategories[]> {
+	const text = `SELECT c.*, ${CATEGORIES_OF_C}
+		FROM unnest($1::uuid[], $2::uuid[]) AS k(club_id, id)
+		JOIN clients c ON c.club_id = k.club_id AND c.id = k.id
+		WHERE c.deleted_at IS NULL`;
+	return prepared<ClientWithCategories>(db, "clients.findWithCategories.ids", text, [keys.map(k => k.clubId), keys.map(k => k.id)]);
 }
 
 export const findClientByEmail = (db: Db, clubId: string, email: string) => liveClients(db, clubId).where({ email }).first();

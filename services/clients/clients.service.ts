@@ -16,6 +16,7 @@ import { UUID_RE } from "../../lib/tenant.middleware";
 import { IDENTITY_FIELDS, isCalendarDate, normalizeClientInput, normalizeEmail, normalizeTag, normalizeTags, type IdentityField, type NormalizedClient } from "../../lib/normalize/client";
 import { ImportBatchMixin } from "./clients.import-batch";
 import * as q from "./clients.queries";
+import { ClientLoader } from "./clients.loader";
 import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Client } from "./clients.entity";
 import { exportStream } from "./clients.export";
 import { clubGroupId } from "../../lib/club-group";
@@ -90,6 +91,10 @@ const ClientsService = defineService({
 	name: "clients",
 	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin],
 	settings: { rest: "/" },
+
+	created(this: any) {
+		this.loader = new ClientLoader(() => this.db);
+	},
 
 	actions: {
 		/** Adds a client: normalised, one per e-mail in the club, checked against verified profiles. */
@@ -240,7 +245,7 @@ const ClientsService = defineService({
 			params: { id: idRule },
 			openapi: { summary: "Get a client", tags: ["clients"], responses: { "200": { description: "The client", schema: clientEntity } } },
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>): Promise<Client> {
-				const row = UUID_RE.test(ctx.params.id) ? await q.findClientWithCategories(this.db, ctx.meta.clubId, { id: ctx.params.id.toLowerCase() }) : undefined;
+				const row = UUID_RE.test(ctx.params.id) ? await (this.loader as ClientLoader).get(ctx.meta.clubId, ctx.params.id.toLowerCase()) : undefined;
 				if (!row) throw notFound();
 				return toClient(row, row.categories);
 			},
@@ -252,7 +257,7 @@ const ClientsService = defineService({
 			async handler(this: any, ctx: Context<{ email: string }, HttpMeta>): Promise<Client | null> {
 				const email = normalizeEmail(ctx.params.email);
 				if (!email) return null;
-				const row = await q.findClientWithCategories(this.db, ctx.meta.clubId, { email });
+				const row = await q.findClientWithCategoriesByEmail(this.db, ctx.meta.clubId, email);
 				return row ? toClient(row, row.categories) : null;
 			},
 		},
