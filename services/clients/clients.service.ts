@@ -342,17 +342,24 @@ const ClientsService = defineService({
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
 				const clubId = ctx.meta.clubId;
 				const row: q.ClientRow = await this.findOr404(this.db, ctx.params.id, clubId);
-				const hasMoney: boolean = await ctx.call("wallets.clientHasMoney", { clientId: row.id });
-				if (hasMoney) throw new ConflictError("WALLET_NOT_EMPTY", "The client's wallet is not empty: refund or spend it first", { clientId: row.id });
-				await ctx.call("booking-guard.cancelClientBookings", { clientId: row.id });
-				const erased = await this.db.transaction(async (trx: Knex.Transaction) => {
-					await trx("client_categories").where({ club_id: clubId, client_id: row.id }).del();
-					await trx("verified_links").where({ club_id: clubId, client_id: row.id }).del();
-					return q
-						.liveClients(trx, clubId)
-						.where({ id: row.id })
-						.update({ full_name: null, email: null, phone: null, notes: null, birth_date: null, tags: trx.raw("'{}'::text[]"), verified: false, deleted_at: trx.raw(q.NOW), updated_at: trx.raw(q.NOW) } as any);
-				});
+				// Money is never lost: the wallets close first (409 WALLET_NOT_EMPTY when one holds
+				// money), so no top-up can land between this check and the erasure.
+				await ctx.call("wallets.closeClientWallets", { clientId: row.id });
+				let erased: number;
+				try {
+					await ctx.call("booking-guard.cancelClientBookings", { clientId: row.id });
+					erased = await this.db.transaction(async (trx: Knex.Transaction) => {
+						await trx("client_categories").where({ club_id: clubId, client_id: row.id }).del();
+						await trx("verified_links").where({ club_id: clubId, client_id: row.id }).del();
+						return q
+							.liveClients(trx, clubId)
+							.where({ id: row.id })
+							.update({ full_name: null, email: null, phone: null, notes: null, birth_date: null, tags: trx.raw("'{}'::text[]"), verified: false, deleted_at: trx.raw(q.NOW), updated_at: trx.raw(q.NOW) } as any);
+					});
+				} catch (err) {
+					await ctx.call("wallets.reopenClientWallets", { clientId: row.id }).catch((e: unknown) => this.logger.error(`Client ${row.id}: its wallets stay closed after a failed deletion:`, e));
+					throw err;
+				}
 				if (!erased) throw notFound();
 				ctx.emit("clients.deleted", { clubId, clientId: row.id });
 				return noContent(ctx);

@@ -29,6 +29,13 @@ export class BalanceLimitError extends ConflictError {
 	}
 }
 
+export class WalletClosedError extends ConflictError {
+	constructor(data: { walletId: string }) {
+		super("WALLET_CLOSED", "The wallet's client was deleted: no money can go into it", data);
+		this.name = "WalletClosedError";
+	}
+}
+
 /** Refunding a top-up or a refund: only debits are refundable (422, field transactionId). */
 export const notRefundable = (type: string) =>
 	invalid({ field: "transactionId", type: "notRefundable", message: `Only debits can be refunded; this transaction is a ${type}.` });

@@ -18,6 +18,8 @@ export interface WalletRow {
 	balance: number;
 	created_at: Date;
 	updated_at: Date;
+	/** Set when the client was deleted: credits are refused (WALLET_CLOSED). */
+	closed_at: Date | null;
 }
 
 export interface TransactionRow {
@@ -132,7 +134,7 @@ export async function credit(db: Db, m: Movement & { type: "top_up" | "refund"; 
 	const res = await db.raw(
 		`WITH w AS (
 			UPDATE wallets SET balance = balance + :amount, updated_at = date_trunc('milliseconds', clock_timestamp())
-			 WHERE club_id = :clubId AND id = :walletId
+			 WHERE club_id = :clubId AND id = :walletId AND closed_at IS NULL
 			 RETURNING id, balance
 		)
 		INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after, reference, refund_of)
@@ -141,6 +143,28 @@ export async function credit(db: Db, m: Movement & { type: "top_up" | "refund"; 
 		{ ...m },
 	);
 	return res.rows[0];
+}
+
+/**
+ * Closes the client's wallets unless one holds money, under their row locks (a credit that
+ * got there first is seen; one that comes after finds the wallet closed). Answers the ids
+ * of the wallets that hold money (nothing was closed), or [] (all closed).
+ */
+export async function closeClientWallets(trx: Knex.Transaction, clubId: string, clientId: string): Promise<string[]> {
+	const rows: Array<{ id: string; balance: number }> = await trx("wallets").where({ club_id: clubId, client_id: clientId }).orderBy("id").forUpdate().select("id", "balance");
+	const withMoney = rows.filter(r => r.balance > 0).map(r => r.id);
+	if (!withMoney.length) await trx("wallets").where({ club_id: clubId, client_id: clientId }).whereNull("closed_at").update({ closed_at: trx.raw("date_trunc('milliseconds', clock_timestamp())") });
+	return withMoney;
+}
+
+/** Closes the client's empty wallets (each one decided under its row lock); one holding money stays open. */
+export async function closeEmptyClientWallets(db: Db, clubId: string, clientId: string): Promise<void> {
+	await db("wallets").where({ club_id: clubId, client_id: clientId, balance: 0 }).whereNull("closed_at").update({ closed_at: db.raw("date_trunc('milliseconds', clock_timestamp())") });
+}
+
+/** Opens them again (the client's deletion did not go through). */
+export async function reopenClientWallets(db: Db, clubId: string, clientId: string): Promise<void> {
+	await db("wallets").where({ club_id: clubId, client_id: clientId }).whereNotNull("closed_at").update({ closed_at: null });
 }
 
 /**

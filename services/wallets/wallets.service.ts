@@ -18,13 +18,13 @@ import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
 import { IdempotencyMixin, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
-import { NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
+import { ConflictError, NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
 import { listParams, type Page } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import { DebitBatcher, type DebitOutcome } from "./wallets.batcher";
-import { BalanceLimitError, InsufficientFundsError, RefundExceedsDebitError, WalletExistsError, badAddress, notRefundable } from "./wallets.errors";
+import { BalanceLimitError, InsufficientFundsError, RefundExceedsDebitError, WalletClosedError, WalletExistsError, badAddress, notRefundable } from "./wallets.errors";
 import {
 	toTransaction,
 	toWallet,
@@ -190,7 +190,12 @@ const WalletsService = defineService({
 			idempotency: "required",
 			retryPolicy: { enabled: false },
 			params: { $$strict: true, id: { ...id, optional: true }, ...busAddress, amount, reference, idempotencyKey },
-			openapi: { summary: "Top up a wallet", tags: ["wallets"], responses: { "201": { description: "The ledger entry", schema: transactionEntity } } },
+			openapi: {
+				summary: "Top up a wallet",
+				description: "A deleted client's wallet (still readable, with its ledger) takes no more money: 409 `WALLET_CLOSED` (data: `{ walletId }`).",
+				tags: ["wallets"],
+				responses: { "201": { description: "The ledger entry", schema: transactionEntity }, "409": { description: "WALLET_CLOSED, or the same Idempotency-Key still in flight" } },
+			},
 			async handler(this: any, ctx: Context<MoveParams, HttpMeta>): Promise<Transaction> {
 				return this.move(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
 					const wallet = await this.resolveWallet(trx, ctx.meta.clubId, ctx.params);
@@ -250,9 +255,10 @@ const WalletsService = defineService({
 				description:
 					"Only debits are refundable: a top-up or refund id is 422 (field `transactionId`, type `notRefundable`). Without `amount`, refunds what is left of the debit. " +
 					"The total refunded never exceeds the debit: 409 `REFUND_EXCEEDS_DEBIT` (data: `{ transactionId, debitAmount, refunded, refundable, amount }`). " +
-					"The debit must belong to this wallet (404 otherwise). Bus callers (`wallets.refund`) may omit the wallet: the debit names it.",
+					"The debit must belong to this wallet (404 otherwise). Bus callers (`wallets.refund`) may omit the wallet: the debit names it. " +
+					"A deleted client's wallet takes no more money: 409 `WALLET_CLOSED` (data: `{ walletId }`).",
 				tags: ["wallets"],
-				responses: { "201": { description: "The refund's ledger entry", schema: transactionEntity }, "409": { description: "REFUND_EXCEEDS_DEBIT, or the same Idempotency-Key still in flight" } },
+				responses: { "201": { description: "The refund's ledger entry", schema: transactionEntity }, "409": { description: "REFUND_EXCEEDS_DEBIT, WALLET_CLOSED, or the same Idempotency-Key still in flight" } },
 			},
 			async handler(this: any, ctx: Context<RefundParams, HttpMeta>): Promise<Transaction> {
 				// fastest-validator lets an optional null through; "refund everything" is said by leaving it out.
@@ -289,7 +295,31 @@ const WalletsService = defineService({
 			},
 		},
 
-		/** Internal: does any wallet of this client hold money? (client deletion asks) */
+		/**
+		 * Internal (client deletion): closes the client's wallets, or 409 WALLET_NOT_EMPTY when
+		 * one holds money. Decided under the wallets' row locks, so no credit slips in between.
+		 */
+		closeClientWallets: {
+			params: { clientId: "string" },
+			async handler(this: any, ctx: Context<{ clientId: string }, HttpMeta>): Promise<{ closed: true }> {
+				if (UUID_RE.test(ctx.params.clientId)) {
+					const withMoney: string[] = await this.db.transaction((trx: Knex.Transaction) => q.closeClientWallets(trx, ctx.meta.clubId, ctx.params.clientId));
+					if (withMoney.length) throw new ConflictError("WALLET_NOT_EMPTY", "The client's wallet is not empty: refund or spend it first", { clientId: ctx.params.clientId });
+				}
+				return { closed: true };
+			},
+		},
+
+		/** Internal: the client's deletion did not go through after closeClientWallets. */
+		reopenClientWallets: {
+			params: { clientId: "string" },
+			async handler(this: any, ctx: Context<{ clientId: string }, HttpMeta>): Promise<{ reopened: true }> {
+				if (UUID_RE.test(ctx.params.clientId)) await q.reopenClientWallets(this.db, ctx.meta.clubId, ctx.params.clientId);
+				return { reopened: true };
+			},
+		},
+
+		/** Internal: does any wallet of this client hold money? */
 		clientHasMoney: {
 			params: { clientId: "string" },
 			async handler(this: any, ctx: Context<{ clientId: string }, HttpMeta>): Promise<boolean> {
@@ -370,6 +400,17 @@ const WalletsService = defineService({
 		this.batcher = new DebitBatcher(() => this.db);
 	},
 
+	events: {
+		/** A wallet opened while its client was being deleted is closed too (when empty). */
+		"clients.deleted": {
+			async handler(this: any, ctx: Context<{ clubId?: string; clientId?: string }>) {
+				const { clubId, clientId } = ctx.params ?? {};
+				if (typeof clubId !== "string" || !UUID_RE.test(clubId) || typeof clientId !== "string" || !UUID_RE.test(clientId)) return;
+				await q.closeEmptyClientWallets(this.db, clubId, clientId);
+			},
+		},
+	},
+
 	methods: {
 		/** The wallet named by the path id / walletId, or by clientId + currency (404 when not the club's). */
 		async resolveWallet(this: any, db: q.Db, clubId: string, p: WalletAddress): Promise<q.WalletRow> {
@@ -397,8 +438,9 @@ const WalletsService = defineService({
 		async credit(this: any, trx: Knex.Transaction, m: Parameters<typeof q.credit>[1]): Promise<q.TransactionRow> {
 			try {
 				const row = await q.credit(trx, m);
-				if (!row) throw new NotFoundError("Wallet");
-				return row;
+				if (row) return row;
+				if (await q.findWallet(trx, m.clubId, m.walletId)) throw new WalletClosedError({ walletId: m.walletId });
+				throw new NotFoundError("Wallet");
 			} catch (err) {
 				if (isBalanceMax(err)) throw new BalanceLimitError({ walletId: m.walletId });
 				throw err;

@@ -293,6 +293,94 @@ describe("Clients: create, read, edit, delete (single process)", () => {
 			assert.equal((await a.http.get(`/clients/${one.id}`, { key: club.staff })).status, 200);
 		});
 
+		it("when a client with an empty wallet is deleted, then the wallet stays readable but takes no more money (409 WALLET_CLOSED)", async () => {
+			const one = (await a.http.post("/clients", person(), { key: club.staff })).body;
+			const wallet = (await a.http.post(`/clients/${one.id}/wallets`, { currency: "EUR" }, { key: club.staff })).body;
+			await a.http.post(`/wallets/${wallet.id}/top-up`, { amount: 500 }, { key: club.staff, idempotencyKey: uuid() });
+			const debit = (await a.http.post(`/wallets/${wallet.id}/debit`, { amount: 500 }, { key: club.staff, idempotencyKey: uuid() })).body;
+			const before = (await a.http.get(`/wallets/${wallet.id}`, { key: club.viewer })).body;
+			assert.equal(before.balance, 0);
+			assert.equal((await a.http.del(`/clients/${one.id}`, { key: club.staff })).status, 204);
+			assert.deepEqual((await a.http.get(`/wallets/${wallet.id}`, { key: club.viewer })).body, before);
+			const top = await a.http.post(`/wallets/${wallet.id}/top-up`, { amount: 100 }, { key: club.staff, idempotencyKey: uuid() });
+			assert.deepEqual([top.status, top.body.type, top.body.data], [409, "WALLET_CLOSED", { walletId: wallet.id }]);
+			const refund = await a.http.post(`/wallets/${wallet.id}/refund`, { transactionId: debit.id }, { key: club.staff, idempotencyKey: uuid() });
+			assert.deepEqual([refund.status, refund.body.type], [409, "WALLET_CLOSED"]);
+			assert.equal((await a.http.get(`/wallets/${wallet.id}/transactions`, { key: club.viewer })).body.items.length, 2);
+		});
+
+		it("when clients.deleted arrives (a wallet opened during the deletion), then the client's empty wallets close and one holding money stays open", async () => {
+			const one = (await a.http.post("/clients", person(), { key: club.staff })).body;
+			const eur = (await a.http.post(`/clients/${one.id}/wallets`, { currency: "EUR" }, { key: club.staff })).body;
+			const usd = (await a.http.post(`/clients/${one.id}/wallets`, { currency: "USD" }, { key: club.staff })).body;
+			await a.http.post(`/wallets/${usd.id}/top-up`, { amount: 5 }, { key: club.staff, idempotencyKey: uuid() });
+			broker.emit("clients.deleted", { clubId: club.club.id, clientId: one.id });
+			const topUp = (w: { id: string }) => a.http.post(`/wallets/${w.id}/top-up`, { amount: 1 }, { key: club.staff, idempotencyKey: uuid() });
+			let status = 0;
+			for (let i = 0; i < 100 && status !== 409; i++) {
+				await new Promise(r => setTimeout(r, 20));
+				status = (await topUp(eur)).status;
+			}
+			assert.equal(status, 409);
+			assert.equal((await topUp(usd)).status, 201);
+		});
+
+		describe("when a top-up and the client's deletion meet on an empty wallet", () => {
+			/** Holds the wallet's row lock while `first` then `second` queue behind it, then lets them go in that order. */
+			async function inOrder(walletId: string, first: () => Promise<any>, second: () => Promise<any>) {
+				const wallets: any = broker.getLocalService("wallets");
+				const waiting = async (n: number) => {
+					for (let i = 0; i < 200; i++) {
+						const res = await wallets.db.raw("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+						if (res.rows[0].n >= n) return;
+						await new Promise(r => setTimeout(r, 10));
+					}
+					assert.fail(`${n} statements should be waiting for the wallet's lock`);
+				};
+				const trx = await wallets.db.transaction();
+				await trx("wallets").where({ id: walletId }).forUpdate().first();
+				const one = first();
+				await waiting(1);
+				const two = second();
+				await waiting(2);
+				await trx.commit();
+				return Promise.all([one, two]);
+			}
+
+			const emptyWallet = async () => {
+				const client = (await a.http.post("/clients", person(), { key: club.staff })).body;
+				const wallet = (await a.http.post(`/clients/${client.id}/wallets`, { currency: "EUR" }, { key: club.staff })).body;
+				return { client, wallet };
+			};
+
+			it("top-up first: the money lands and the deletion is 409 WALLET_NOT_EMPTY", async () => {
+				const { client, wallet } = await emptyWallet();
+				const [top, del] = await inOrder(
+					wallet.id,
+					() => a.http.post(`/wallets/${wallet.id}/top-up`, { amount: 700 }, { key: club.staff, idempotencyKey: uuid() }),
+					() => a.http.del(`/clients/${client.id}`, { key: club.staff }),
+				);
+				assert.equal(top.status, 201, top.text);
+				assert.deepEqual([del.status, del.body.type], [409, "WALLET_NOT_EMPTY"]);
+				assert.equal((await a.http.get(`/clients/${client.id}`, { key: club.viewer })).status, 200);
+				assert.equal((await a.http.get(`/wallets/${wallet.id}`, { key: club.viewer })).body.balance, 700);
+				const again = await a.http.post(`/wallets/${wallet.id}/top-up`, { amount: 1 }, { key: club.staff, idempotencyKey: uuid() });
+				assert.equal(again.status, 201, "the refused deletion left the wallet open");
+			});
+
+			it("deletion first: the client is gone and the top-up is 409 WALLET_CLOSED (no money lands)", async () => {
+				const { client, wallet } = await emptyWallet();
+				const [del, top] = await inOrder(
+					wallet.id,
+					() => a.http.del(`/clients/${client.id}`, { key: club.staff }),
+					() => a.http.post(`/wallets/${wallet.id}/top-up`, { amount: 700 }, { key: club.staff, idempotencyKey: uuid() }),
+				);
+				assert.equal(del.status, 204, del.text);
+				assert.deepEqual([top.status, top.body.type], [409, "WALLET_CLOSED"]);
+				assert.equal((await a.http.get(`/wallets/${wallet.id}`, { key: club.viewer })).body.balance, 0);
+			});
+		});
+
 		it("when clients are created, patched and deleted, then clients.created/updated/deleted carry clubId after commit", async () => {
 			const rec = eventRecorder(broker);
 			try {
