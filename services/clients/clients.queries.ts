@@ -53,10 +53,11 @@ export const findClient = (db: Db, clubId: string, id: string) => liveClients(db
 
 export type ClientWithCategories = ClientRow & { categories: CategoryLinkRow[] };
 
-/** The category links of `c`, as one JSON array, oldest first. */
-const CATEGORIES_OF_C = `coalesce((
+/** The category links of the client row `alias`, as one JSON array, oldest first. */
+const categoriesOfRow = (alias: string) => `coalesce((
 	SELECT json_agg(json_build_object('category_id', cc.category_id, 'valid_from', cc.valid_from, 'valid_until', cc.valid_until) ORDER BY cc.created_at, cc.category_id)
-	  FROM client_categories cc WHERE cc.club_id = c.club_id AND cc.client_id = c.id), '[]') AS categories`;
+	  FROM client_categories cc WHERE cc.club_id = ${alias}.club_id AND cc.client_id = ${alias}.id), '[]') AS categories`;
+const CATEGORIES_OF_C = categoriesOfRow("c");
 
 /** Runs a named (prepared) statement: planned once per connection, not on every call. */
 async function prepared<T>(db: Knex, name: string, text: string, values: unknown[]): Promise<T[]> {
@@ -199,15 +200,17 @@ export async function listPage(
 	limit: number,
 	after: { at: string; id: string } | null,
 	probes = { first: FIRST_PROBE_ROWS, wider: PROBE_ROWS },
-): Promise<ClientRow[]> {
+): Promise<ClientWithCategories[]> {
+	// The page's category links come in the same statement (evaluated for the returned rows only).
+	const columns = ["clients.*", db.raw(categoriesOfRow("clients"))];
 	const base = () => {
 		const query = liveClients(db, clubId);
 		if (after) query.whereRaw("(clients.created_at, clients.id) < (?::timestamptz, ?::uuid)", [after.at, after.id]);
 		return query;
 	};
-	if (!Object.keys(filters).length) return base().orderBy([...NEWEST_FIRST]).limit(limit);
-	const probe = (rows: number): Promise<ClientRow[]> =>
-		applyFilters(db.select("*").from(base().orderBy([...NEWEST_FIRST]).limit(rows).as("clients")), clubId, filters)
+	if (!Object.keys(filters).length) return (await base().select(columns).orderBy([...NEWEST_FIRST]).limit(limit)) as unknown as ClientWithCategories[];
+	const probe = (rows: number): Promise<ClientWithCategories[]> =>
+		applyFilters(db.select(columns).from(base().orderBy([...NEWEST_FIRST]).limit(rows).as("clients")), clubId, filters)
 			.orderBy([...NEWEST_FIRST])
 			.limit(limit);
 	const first = await probe(probes.first);
@@ -216,7 +219,7 @@ export async function listPage(
 		const wider = await probe(probes.wider);
 		if (wider.length >= limit) return wider;
 	}
-	return applyFilters(base(), clubId, filters).orderByRaw("clients.created_at + interval '0 ms' DESC, clients.id DESC").limit(limit);
+	return applyFilters(base().select(columns), clubId, filters).orderByRaw("clients.created_at + interval '0 ms' DESC, clients.id DESC").limit(limit);
 }
 
 export const categoryLinks = (db: Db, clubId: string, clientId: string) => db<CategoryLinkRow>("client_categories").where({ club_id: clubId, client_id: clientId });

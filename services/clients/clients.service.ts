@@ -193,8 +193,7 @@ const ClientsService = defineService({
 				const pageRows = rows.slice(0, limit);
 				const last = pageRows[pageRows.length - 1];
 				const nextCursor = rows.length > limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null;
-				const cats = await q.categoriesOf(this.db, clubId, pageRows.map(r => r.id));
-				return { items: pageRows.map(r => toClient(r, cats.get(r.id))), nextCursor };
+				return { items: pageRows.map(r => toClient(r, r.categories)), nextCursor };
 			},
 		},
 
