@@ -334,7 +334,9 @@ const ClientsService = defineService({
 			params: { id: idRule },
 			openapi: {
 				summary: "Delete a client",
-				description: "409 WALLET_NOT_EMPTY while a wallet has a balance. Future bookings are cancelled, personal data erased (the id stays as a tombstone; the wallet ledger is kept); the e-mail may be used again.",
+				description:
+					"409 WALLET_NOT_EMPTY while a wallet has a balance. Future bookings are cancelled, personal data erased (the id stays as a tombstone; the wallet ledger is kept); the e-mail may be used again. " +
+					"The client's wallets stay readable but are closed: a top-up or refund to one is 409 WALLET_CLOSED (decided under the wallet's lock, so a top-up racing the deletion either lands first and the deletion is refused, or is refused).",
 				tags: ["clients"],
 				responses: { "204": { description: "Deleted" } },
 			},
