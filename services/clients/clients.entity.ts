@@ -1,5 +1,5 @@
 /** The API.md Client entity, its JSON schema for the OpenAPI document, and row -> entity. */
-import type { Gender } from "../../lib/normalize/client";
+import type { Gender, NormalizedClient } from "../../lib/normalize/client";
 import type { CategoryLinkRow, ClientRow, Source, VerifiedProfileRow } from "./clients.queries";
 
 export interface ClientCategory {
@@ -8,17 +8,10 @@ export interface ClientCategory {
 	validUntil: string | null;
 }
 
-export interface Client {
+/** The normalised fields as stored, and what the club and the system add. */
+export interface Client extends NormalizedClient {
 	id: string;
-	fullName: string;
-	email: string;
-	phone: string;
-	gender: Gender;
-	country: string;
-	birthDate: string | null;
-	notes: string | null;
 	groupId: string;
-	tags: string[];
 	categories: ClientCategory[];
 	verified: boolean;
 	source: Source;

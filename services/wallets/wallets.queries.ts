@@ -7,6 +7,9 @@
 import type { Knex } from "knex";
 import { invalid } from "../../lib/errors";
 
+/** The database's clock, to the millisecond (the precision of the API's times). */
+const NOW = "date_trunc('milliseconds', clock_timestamp())";
+
 export type Db = Knex | Knex.Transaction;
 export type TransactionType = "top_up" | "debit" | "refund";
 
@@ -48,11 +51,6 @@ export const walletsOfClient = (db: Db, clubId: string, clientId: string): Promi
 export async function insertWallet(db: Db, row: { id: string; club_id: string; client_id: string; currency: string }): Promise<WalletRow | undefined> {
 	const rows: WalletRow[] = await db("wallets").insert(row).onConflict(["club_id", "client_id", "currency"]).ignore().returning("*");
 	return rows[0];
-}
-
-export async function clientHasMoney(db: Db, clubId: string, clientId: string): Promise<boolean> {
-	const row = await db("wallets").where({ club_id: clubId, client_id: clientId }).where("balance", ">", 0).first(db.raw("1 AS one"));
-	return row !== undefined;
 }
 
 /**
@@ -117,7 +115,7 @@ export interface Movement {
 export async function debit(db: Db, m: Movement): Promise<TransactionRow | undefined> {
 	const res = await db.raw(
 		`WITH w AS (
-			UPDATE wallets SET balance = balance - :amount, updated_at = date_trunc('milliseconds', clock_timestamp())
+			UPDATE wallets SET balance = balance - :amount, updated_at = ${NOW}
 			 WHERE club_id = :clubId AND id = :walletId AND balance >= :amount
 			 RETURNING id, balance
 		)
@@ -133,7 +131,7 @@ export async function debit(db: Db, m: Movement): Promise<TransactionRow | undef
 export async function credit(db: Db, m: Movement & { type: "top_up" | "refund"; refundOf: string | null }): Promise<TransactionRow | undefined> {
 	const res = await db.raw(
 		`WITH w AS (
-			UPDATE wallets SET balance = balance + :amount, updated_at = date_trunc('milliseconds', clock_timestamp())
+			UPDATE wallets SET balance = balance + :amount, updated_at = ${NOW}
 			 WHERE club_id = :clubId AND id = :walletId AND closed_at IS NULL
 			 RETURNING id, balance
 		)
@@ -153,13 +151,13 @@ export async function credit(db: Db, m: Movement & { type: "top_up" | "refund"; 
 export async function closeClientWallets(trx: Knex.Transaction, clubId: string, clientId: string): Promise<string[]> {
 	const rows: Array<{ id: string; balance: number }> = await trx("wallets").where({ club_id: clubId, client_id: clientId }).orderBy("id").forUpdate().select("id", "balance");
 	const withMoney = rows.filter(r => r.balance > 0).map(r => r.id);
-	if (!withMoney.length) await trx("wallets").where({ club_id: clubId, client_id: clientId }).whereNull("closed_at").update({ closed_at: trx.raw("date_trunc('milliseconds', clock_timestamp())") });
+	if (!withMoney.length) await closeEmptyClientWallets(trx, clubId, clientId);
 	return withMoney;
 }
 
 /** Closes the client's empty wallets (each one decided under its row lock); one holding money stays open. */
 export async function closeEmptyClientWallets(db: Db, clubId: string, clientId: string): Promise<void> {
-	await db("wallets").where({ club_id: clubId, client_id: clientId, balance: 0 }).whereNull("closed_at").update({ closed_at: db.raw("date_trunc('milliseconds', clock_timestamp())") });
+	await db("wallets").where({ club_id: clubId, client_id: clientId, balance: 0 }).whereNull("closed_at").update({ closed_at: db.raw(NOW) });
 }
 
 /** Opens them again (the client's deletion did not go through). */

@@ -319,15 +319,6 @@ const WalletsService = defineService({
 			},
 		},
 
-		/** Internal: does any wallet of this client hold money? */
-		clientHasMoney: {
-			params: { clientId: "string" },
-			async handler(this: any, ctx: Context<{ clientId: string }, HttpMeta>): Promise<boolean> {
-				if (!UUID_RE.test(ctx.params.clientId)) return false;
-				return q.clientHasMoney(this.db, ctx.meta.clubId, ctx.params.clientId);
-			},
-		},
-
 		/** Proves every wallet of the club against its ledger; answers the mismatches. */
 		reconcile: {
 			rest: "GET /wallets/reconciliation",

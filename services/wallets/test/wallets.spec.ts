@@ -498,15 +498,19 @@ describe("Wallets (through the gateway, real Postgres)", function () {
 			await assert.rejects(broker.call("wallets.balance", { clientId, currency: "ZZZ" }, meta()), (e: any) => e.code === 422);
 		});
 
-		it("when clients asks wallets.clientHasMoney, then true only while some wallet holds money", async () => {
+		it("when client deletion asks wallets.closeClientWallets, then empty wallets close (credits 409 WALLET_CLOSED) and one holding money refuses; reopen undoes it", async () => {
 			const { walletId, clientId } = await newWallet(http, club);
-			assert.equal(await broker.call("wallets.clientHasMoney", { clientId }, meta()), false);
-			const t = await topUp(http, club, walletId, 1);
-			assert.equal(await broker.call("wallets.clientHasMoney", { clientId }, meta()), true);
-			assert.equal(await broker.call("wallets.clientHasMoney", { clientId }, { meta: { clubId: other.club.id } }), false);
-			await debit(http, club, walletId, 1);
-			assert.equal(await broker.call("wallets.clientHasMoney", { clientId }, meta()), false);
-			void t;
+			const credit = () => topUp(http, club, walletId, 1);
+			assert.deepEqual(await broker.call("wallets.closeClientWallets", { clientId }, { meta: { clubId: other.club.id } }), { closed: true });
+			assert.equal((await credit()).status, 201, "another club's call closes nothing");
+			await assert.rejects(broker.call("wallets.closeClientWallets", { clientId }, meta()), (e: any) => e.type === "WALLET_NOT_EMPTY" && e.code === 409);
+			assert.equal((await credit()).status, 201, "a refused close leaves the wallet open");
+			await debit(http, club, walletId, 2);
+			assert.deepEqual(await broker.call("wallets.closeClientWallets", { clientId }, meta()), { closed: true });
+			const refused = await credit();
+			assert.deepEqual([refused.status, refused.body.type], [409, "WALLET_CLOSED"]);
+			assert.deepEqual(await broker.call("wallets.reopenClientWallets", { clientId }, meta()), { reopened: true });
+			assert.equal((await credit()).status, 201);
 		});
 
 		it("when money moves, then wallets.transacted is emitted once per fresh movement, after commit, never for a replay", async () => {
