@@ -43,6 +43,8 @@ export interface Env {
 	heartbeatTimeoutS: number;
 	/** Per-key request budget per minute (0 = unlimited). */
 	rateLimitPerMinute: number;
+	/** How often each service's outbox relay looks for committed rows nobody published (ms); it also wakes on every commit. */
+	outboxPollMs: number;
 }
 
 /** A misconfigured node must not start. */
@@ -92,6 +94,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		heartbeatIntervalS: int(source.HEARTBEAT_INTERVAL_S, 5, "HEARTBEAT_INTERVAL_S"),
 		heartbeatTimeoutS: int(source.HEARTBEAT_TIMEOUT_S, 15, "HEARTBEAT_TIMEOUT_S"),
 		rateLimitPerMinute: int(source.RATE_LIMIT_PER_MINUTE, 0, "RATE_LIMIT_PER_MINUTE"),
+		outboxPollMs: Math.max(50, int(source.OUTBOX_POLL_MS, 1000, "OUTBOX_POLL_MS")),
 	};
 }
 
