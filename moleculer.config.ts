@@ -47,6 +47,8 @@ export interface Env {
 	sessionIdleMinutes: number;
 	/** Behind a proxy we trust: X-Forwarded-Proto / X-Forwarded-Host say the scheme and host the browser used. */
 	trustProxy: boolean;
+	/** How often each service's outbox relay looks for committed rows nobody published (ms); it also wakes on every commit. */
+	outboxPollMs: number;
 }
 
 /** A misconfigured node must not start. */
@@ -98,6 +100,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		rateLimitPerMinute: int(source.RATE_LIMIT_PER_MINUTE, 0, "RATE_LIMIT_PER_MINUTE"),
 		sessionIdleMinutes: Math.max(1, int(source.SESSION_IDLE_MINUTES, 720, "SESSION_IDLE_MINUTES")),
 		trustProxy: source.TRUST_PROXY === "true",
+		outboxPollMs: Math.max(50, int(source.OUTBOX_POLL_MS, 1000, "OUTBOX_POLL_MS")),
 	};
 }
 
