@@ -41,6 +41,7 @@ const TAG_TEXT: Record<string, string> = {
 	"booking-guard": "The booking system's check before every booking.",
 	bookings: "Bookings and series recorded by the guard.",
 	imports: "CSV import jobs.",
+	webhooks: "Signed event deliveries (Standard Webhooks) to the club's HTTPS endpoints, retried with backoff, logged and re-sendable.",
 	ops: "Health, readiness, metrics and this document.",
 };
 
