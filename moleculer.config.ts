@@ -59,6 +59,8 @@ export interface Env {
 	webhookConcurrency: number;
 	/** Encrypts endpoint secrets at rest (unset: derived from PLATFORM_API_KEY). */
 	webhookSecretsKey: string | null;
+	/** How often each service's outbox relay looks for committed rows nobody published (ms); it also wakes on every commit. */
+	outboxPollMs: number;
 }
 
 /** A misconfigured node must not start. */
@@ -120,6 +122,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		heartbeatIntervalS: int(source.HEARTBEAT_INTERVAL_S, 5, "HEARTBEAT_INTERVAL_S"),
 		heartbeatTimeoutS: int(source.HEARTBEAT_TIMEOUT_S, 15, "HEARTBEAT_TIMEOUT_S"),
 		rateLimitPerMinute: int(source.RATE_LIMIT_PER_MINUTE, 0, "RATE_LIMIT_PER_MINUTE"),
+		outboxPollMs: Math.max(50, int(source.OUTBOX_POLL_MS, 1000, "OUTBOX_POLL_MS")),
 		...webhookEnv(source),
 	};
 }

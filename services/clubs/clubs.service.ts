@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import { defineService } from "../../lib/service";
 import type { Context } from "moleculer";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { NotFoundError, invalid } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
@@ -87,7 +88,7 @@ const clubEntity = {
 
 const ClubsService = defineService({
 	name: "clubs",
-	mixins: [DbMixin({ schema: "clubs" })],
+	mixins: [DbMixin({ schema: "clubs" }), OutboxMixin()],
 	settings: { rest: "/" },
 
 	actions: {

@@ -12,6 +12,7 @@ import { defineService } from "../../lib/service";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, invalid, rejectNulls, type FieldError } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
@@ -220,7 +221,7 @@ const nameTaken = (what: string, name: string) => new ConflictError("NAME_TAKEN"
 
 const GroupsService = defineService({
 	name: "groups",
-	mixins: [DbMixin({ schema: "groups" })],
+	mixins: [DbMixin({ schema: "groups" }), OutboxMixin()],
 	settings: { rest: "/" },
 
 	actions: {

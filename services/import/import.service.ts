@@ -18,6 +18,7 @@ import type { Knex } from "knex";
 import { Errors } from "moleculer";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, invalid } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { listParams, paginate } from "../../lib/pagination";
@@ -125,7 +126,7 @@ const idParam = { id: { type: "string", min: 1, max: 200 } } as const;
 const ImportService = defineService({
 	name: "import",
 	// Each chunk in flight holds a connection while clients.importBatch writes it (q.holdJobOpen).
-	mixins: [DbMixin({ schema: "import", poolMax: readEnv().dbPoolMax + MAX_IN_FLIGHT })],
+	mixins: [DbMixin({ schema: "import", poolMax: readEnv().dbPoolMax + MAX_IN_FLIGHT }), OutboxMixin()],
 	settings: { rest: "/" },
 
 	// @ts-expect-error -- read by the @moleculer/channels middleware (lib/node.ts); AppServiceSchema does not type it.
