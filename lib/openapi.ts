@@ -43,6 +43,7 @@ const TAG_TEXT: Record<string, string> = {
 	imports: "CSV import jobs.",
 	staff: "Staff members: the people of a club, invited by an admin, who sign in with e-mail and password.",
 	session: "Sign-in sessions: a cookie that authenticates like a key of the session's role.",
+	webhooks: "Signed event deliveries (Standard Webhooks) to the club's HTTPS endpoints, retried with backoff, logged and re-sendable.",
 	ops: "Health, readiness, metrics and this document.",
 };
 

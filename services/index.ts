@@ -9,6 +9,7 @@ import WalletsService from "./wallets/wallets.service";
 import BookingGuardService from "./booking-guard/booking-guard.service";
 import ImportService from "./import/import.service";
 import StaffService from "./staff/staff.service";
+import WebhooksService from "./webhooks/webhooks.service";
 
 export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	api: ApiService,
@@ -19,4 +20,5 @@ export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	"booking-guard": BookingGuardService,
 	import: ImportService,
 	staff: StaffService,
+	webhooks: WebhooksService,
 };
