@@ -22,6 +22,8 @@ import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Clie
 import { exportStream } from "./clients.export";
 import { clubGroupId } from "../../lib/club-group";
 import { DuplicatesMixin, findDuplicates, possibleDuplicates, possibleDuplicatesSchema } from "./clients.duplicates";
+import { MergeMixin } from "./clients.merge";
+import { DataExportMixin } from "./clients.data-export";
 
 export type { Client } from "./clients.entity";
 
@@ -91,7 +93,7 @@ const field = (f: string, type: string, message: string): FieldError => ({ field
 
 const ClientsService = defineService({
 	name: "clients",
-	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, OutboxMixin(), DuplicatesMixin],
+	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, OutboxMixin(), DuplicatesMixin, MergeMixin, DataExportMixin],
 	settings: {
 		rest: "/",
 		/** POST /clients answers `possibleDuplicates` (bench/clients turns it off for its baseline). */

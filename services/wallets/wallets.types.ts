@@ -121,7 +121,7 @@ export const transactionEntity = {
 	properties: {
 		id: { type: "string" },
 		walletId: { type: "string" },
-		type: { enum: ["top_up", "debit", "refund"] },
+		type: { enum: ["top_up", "debit", "refund", "transfer_out", "transfer_in"], description: "transfer_out / transfer_in: a merge of two clients carried a balance over (reference merge:<sourceId>)" },
 		amount: { type: "integer" },
 		balanceAfter: { type: "integer" },
 		reference: { type: ["string", "null"] },
