@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { BrokerOptions } from "moleculer";
 
-export const SERVICE_NAMES = ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import", "webhooks"] as const;
+export const SERVICE_NAMES = ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import", "staff", "webhooks"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface Env {
@@ -43,6 +43,10 @@ export interface Env {
 	heartbeatTimeoutS: number;
 	/** Per-key request budget per minute (0 = unlimited). */
 	rateLimitPerMinute: number;
+	/** A staff session ends after this many minutes without a request. */
+	sessionIdleMinutes: number;
+	/** Behind a proxy we trust: X-Forwarded-Proto / X-Forwarded-Host say the scheme and host the browser used. */
+	trustProxy: boolean;
 	/** Webhook URLs may be http: (not only https:). */
 	webhookAllowHttp: boolean;
 	/** Webhook URLs may resolve to loopback, private, link-local... addresses. */
@@ -122,6 +126,8 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		heartbeatIntervalS: int(source.HEARTBEAT_INTERVAL_S, 5, "HEARTBEAT_INTERVAL_S"),
 		heartbeatTimeoutS: int(source.HEARTBEAT_TIMEOUT_S, 15, "HEARTBEAT_TIMEOUT_S"),
 		rateLimitPerMinute: int(source.RATE_LIMIT_PER_MINUTE, 0, "RATE_LIMIT_PER_MINUTE"),
+		sessionIdleMinutes: Math.max(1, int(source.SESSION_IDLE_MINUTES, 720, "SESSION_IDLE_MINUTES")),
+		trustProxy: source.TRUST_PROXY === "true",
 		outboxPollMs: Math.max(50, int(source.OUTBOX_POLL_MS, 1000, "OUTBOX_POLL_MS")),
 		...webhookEnv(source),
 	};
