@@ -16,6 +16,7 @@ import { buildOpenApi, type RestAction } from "../../lib/openapi";
 import { toHttpError } from "./http-errors";
 import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
+import { publicMetrics } from "./ops-privacy";
 import { renderDocsPage } from "./docs-page";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
@@ -51,7 +52,11 @@ export function sha256(text: string): string {
 class InlinePrometheus extends (MetricReporters as any).Prometheus {
 	init(registry: any) {
 		(Object.getPrototypeOf((MetricReporters as any).Prometheus.prototype) as any).init.call(this, registry);
-		this.defaultLabels = { namespace: registry.broker.namespace, nodeID: registry.broker.nodeID };
+		this.defaultLabels = { namespace: registry.broker.namespace };
+	}
+	/** Without what tells about the host (ops-privacy.ts). */
+	generatePrometheusResponse() {
+		return publicMetrics(super.generatePrometheusResponse());
 	}
 	stop() {
 		return Promise.resolve();
@@ -111,7 +116,8 @@ const ApiService = defineService({
 				},
 				aliases: {
 					"GET /health"(this: any, req: Req, res: ServerResponse) {
-						this.sendJson(res, 200, { status: "ok", nodeID: this.broker.nodeID });
+						// No node id: by default it is `<hostname>-<pid>` (ops-privacy.ts).
+						this.sendJson(res, 200, { status: "ok" });
 					},
 					async "GET /ready"(this: any, req: Req, res: ServerResponse) {
 						const report = await this.readiness();
@@ -458,7 +464,14 @@ const OPS_PATHS = {
 			},
 		},
 	},
-	"/metrics": { get: { operationId: "metrics", summary: "Prometheus metrics", ...opsResponse("Metrics", "text/plain") } },
+	"/metrics": {
+		get: {
+			operationId: "metrics",
+			summary: "Prometheus metrics",
+			description: "This node's metrics (requests, latencies, errors, registry, memory, CPU, load). Nothing that identifies the host: no hostname, addresses, process arguments, pid, OS user or node id.",
+			...opsResponse("Metrics", "text/plain"),
+		},
+	},
 	"/api/openapi.json": { get: { operationId: "openapi", summary: "This document", ...opsResponse("OpenAPI 3.1 document") } },
 	"/api/docs": { get: { operationId: "docs", summary: "This document as a page", ...opsResponse("HTML page", "text/html") } },
 };
