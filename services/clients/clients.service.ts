@@ -3,6 +3,8 @@
  * categories, verified profiles of the booking platform, search, bulk moves and the CSV
  * export; plus the actions other services rely on (get, findByEmail, create, counts, moves).
  */
+import { ref } from "../../lib/openapi";
+import { CLIENT_INPUT_EXAMPLE } from "../../lib/openapi/schemas";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
@@ -120,6 +122,8 @@ const ClientsService = defineService({
 					"No groupId: the club's default group. Same e-mail in the club: 409 CLIENT_EXISTS (data.clientId). " +
 					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields); the client is then verified.",
 				tags: ["clients"],
+				requestSchema: "ClientInput",
+				requestExample: CLIENT_INPUT_EXAMPLE,
 				responses: { "201": { description: "The client", schema: clientEntity } },
 			},
 			async handler(this: any, ctx: Context<CreateClientParams, HttpMeta>): Promise<Client> {
@@ -208,7 +212,14 @@ const ClientsService = defineService({
 					"UTF-8 with BOM, header id,full_name,email,phone,gender,country,birth_date,group,tags,categories,verified,created_at. " +
 					"group and categories by name; tags and categories separated by |. Cells starting with = + - @ tab or CR are prefixed with ' (phones read '+33…). Newest first.",
 				tags: ["clients"],
-				responses: { "200": { description: "The CSV file", contentType: "text/csv", schema: { type: "string" } } },
+				responses: {
+					"200": {
+						description: "The CSV file",
+						contentType: "text/csv",
+						schema: { type: "string" },
+						example: "\uFEFFid,full_name,email,phone,gender,country,birth_date,group,tags,categories,verified,created_at\n7d3c0f9e-2b1a-4c55-9a0e-3f1b2c4d5e6f,Ana García,ana.garcia@example.com,'+34612345678,female,ES,1990-04-12,Juniors,junior|morning,Students,false,2026-11-22T18:00:00.000Z\n",
+					},
+				},
 			},
 			async handler(this: any, ctx: Context<q.ListFilters, HttpMeta>) {
 				const clubId = ctx.meta.clubId;
@@ -501,7 +512,7 @@ const ClientsService = defineService({
 			openapi: {
 				summary: "Tags in use with their client counts",
 				tags: ["tags"],
-				responses: { "200": { description: "Tags, alphabetical", schema: { type: "array", items: { type: "object", properties: { tag: { type: "string" }, clientCount: { type: "integer" } } } } } },
+				responses: { "200": { description: "Tags, alphabetical", schema: { type: "array", items: ref("TagCount") } } },
 			},
 			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
 				return q.tagCounts(this.db, ctx.meta.clubId);
