@@ -60,10 +60,10 @@ const TAG_TEXT: Record<string, string> = {
 	"booking-guard": "The booking system's check before every booking.",
 	bookings: "Bookings and series recorded by the guard.",
 	imports: "CSV import jobs.",
-	staff: "People of the club (beside API keys): invitations, roles.",
-	session: "Signing in with a staff member's e-mail and password (a cookie), or with an API key.",
+	staff: "Staff members: the people of a club, invited by an admin, who sign in with e-mail and password.",
+	session: "Sign-in sessions: a cookie that authenticates like a key of the session's role.",
+	webhooks: "Signed event deliveries (Standard Webhooks) to the club's HTTPS endpoints, retried with backoff, logged and re-sendable.",
 	audit: "The trail of every committed change.",
-	webhooks: "Events pushed to the club's HTTPS endpoints, signed (Standard Webhooks) and retried.",
 	ops: "Health, readiness, metrics and this document.",
 };
 
@@ -328,13 +328,16 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 			license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
 		},
 		servers: [{ url: "/" }],
-		security: [{ apiKey: [] }],
+		security: [{ apiKey: [] }, { session: [] }],
 		tags: [...new Set(Object.values(paths).flatMap((p: any) => Object.values(p).flatMap((o: any) => o.tags)))]
 			.sort()
 			.map(name => ({ name, description: TAG_TEXT[name] ?? `Routes of ${name}.` })),
 		paths: { ...paths, ...(opts.extraPaths ?? {}) },
 		components: {
-			securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A club API key, or the platform key where stated." } },
+			securitySchemes: {
+				apiKey: { type: "http", scheme: "bearer", description: "A club API key, or the platform key where stated." },
+				session: { type: "apiKey", in: "cookie", name: "clubhouse_session", description: "The cookie POST /session sets; a Bearer key sent with it wins." },
+			},
 			schemas,
 		},
 	};

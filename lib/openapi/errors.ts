@@ -87,6 +87,8 @@ export const ERROR_TYPES: Record<string, ErrorDoc> = {
 	// ---- imports
 	IMPORT_FINISHED: { status: 409, name: "ConflictError", when: "The import has already ended.", message: "The import has already ended (completed)", data: { status: "completed" } },
 
+	UPLOAD_INCOMPLETE: { status: 400, name: "BadRequestError", when: "The upload could not be read to its end (the client went away, a multipart body without its closing boundary); the job is failed.", message: "The upload ended before the end of the file" },
+
 	// ---- staff members and sessions
 	STAFF_EXISTS: { status: 409, name: "ConflictError", when: "A staff member of the club has this e-mail, case-insensitively.", message: "A staff member with this e-mail already exists in the club" },
 	LAST_ADMIN: { status: 409, name: "ConflictError", when: "The change would leave the club with neither an admin API key nor an active admin staff member.", message: "The club must keep an admin" },
@@ -103,6 +105,7 @@ export const ERROR_TYPES: Record<string, ErrorDoc> = {
 	CSRF: { status: 403, name: "ForbiddenError", when: "A cookie-authenticated write whose Origin is not this server's.", message: "Cross-site request refused" },
 
 	// ---- webhooks
+	DELIVERY_IN_FLIGHT: { status: 409, name: "ConflictError", when: "A node is sending this delivery right now: retry once the attempt has ended.", message: "The delivery is being sent right now; retry it once this attempt has ended" },
 	URL_NOT_ALLOWED: {
 		status: 422,
 		name: "ValidationError",

@@ -426,8 +426,13 @@ defineSchema(
 );
 defineSchema("Invitation", entity({ token: { type: "string", description: "Shown once; valid 7 days" }, expiresAt: time }), { token: "inv_Yc8r2LkQ0pW5tZ3nB7vX1mJ4", expiresAt: "2026-11-29T18:00:00.000Z" });
 defineSchema(
+	"StaffInvited",
+	{ allOf: [ref("StaffMember"), { type: "object", required: ["invitation"], properties: { invitation: ref("Invitation") } }] },
+	{ id: IDS.staff, name: "Marta López", email: "marta@mypadelclub.example", role: "staff", status: "invited", lastSignInAt: null, createdAt: AT, updatedAt: AT, invitation: { token: "inv_Yc8r2LkQ0pW5tZ3nB7vX1mJ4", expiresAt: "2026-11-29T18:00:00.000Z" } },
+);
+defineSchema(
 	"Session",
-	entity({ club: ref("Club"), role, actor: ref("Actor"), expiresAt: time }),
+	entity({ club: ref("Club"), role, actor: ref("Actor"), expiresAt: { ...nullableTime, description: "null for an API key sent as Bearer" } }),
 	{ club: clubExample, role: "staff", actor: { type: "staff", id: IDS.staff, name: "Marta López" }, expiresAt: "2026-11-23T06:00:00.000Z" },
 );
 defineSchema(
@@ -460,14 +465,24 @@ defineSchema(
 );
 defineSchema(
 	"WebhookEndpointCreated",
-	{ allOf: [ref("WebhookEndpoint"), { type: "object", required: ["secret"], properties: { secret: { type: "string", description: "whsec_ + base64; shown once. Verify deliveries with it (Standard Webhooks)." } } }] },
-	{ ...endpointExample, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+	{ allOf: [ref("WebhookEndpoint"), { type: "object", required: ["secret"], properties: { secret: { type: "string", description: "whsec_ + base64 of 32 random bytes; shown only in this answer. Verify deliveries with it (Standard Webhooks)." } } }] },
+	{ ...endpointExample, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQ1x2Y3z4A5b=" },
+);
+defineSchema(
+	"WebhookSecretRotated",
+	{
+		allOf: [
+			ref("WebhookEndpointCreated"),
+			{ type: "object", required: ["previousSecretExpiresAt"], properties: { previousSecretExpiresAt: { ...time, description: "Until then the previous secret signs beside the new one" } } },
+		],
+	},
+	{ ...endpointExample, secret: "whsec_Zq3n8Lk2Pw9Rt5Yv1Xc7Bm4Nj6Hg0Fd2Sa8Qe3We5Rt=", previousSecretExpiresAt: "2026-11-23T18:00:00.000Z" },
 );
 defineSchema(
 	"Delivery",
 	entity({
-		id,
-		eventId: { type: "string", description: "The webhook-id header: the same on every retry" },
+		id: { ...id, description: "Also the webhook-id header, the same on every attempt" },
+		eventId: { type: "string", description: "The domain event delivered" },
 		type: { type: "string", description: "The event type, or webhook.test" },
 		status: { type: "string", enum: ["pending", "delivered", "failed"] },
 		attempts: { type: "integer" },
