@@ -282,7 +282,9 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 			}
 		}
 		if (auth !== "public") {
-			errorTypes.add("UNAUTHORIZED").add("FORBIDDEN").add("RATE_LIMITED");
+			errorTypes.add("UNAUTHORIZED").add("SESSION_EXPIRED").add("FORBIDDEN").add("RATE_LIMITED");
+			// A cookie-authenticated write from another origin.
+			if (method !== "GET") errorTypes.add("CSRF");
 		}
 		if (pathParams.length) errorTypes.add("NOT_FOUND");
 		if (op.requestBody || parameters.some(p => p.in !== "header")) errorTypes.add("VALIDATION_ERROR");

@@ -197,6 +197,33 @@ defineSchema(
 /** The request body of POST /clients (generated from the action's params; this is its example). */
 export const CLIENT_INPUT_EXAMPLE = { fullName: "Ana García", email: "ana.garcia@example.com", phone: "+34 612 34 56 78", gender: "female", country: "ES", birthDate: "1990-04-12", tags: ["junior"] };
 
+const DUPLICATE_REASONS = ["SAME_PHONE", "SAME_NAME_AND_BIRTH_DATE", "SIMILAR_NAME"];
+defineSchema(
+	"PossibleDuplicate",
+	entity({ clientId: id, reasons: { type: "array", items: { type: "string", enum: DUPLICATE_REASONS } } }),
+	{ clientId: IDS.client2, reasons: ["SAME_PHONE"] },
+);
+defineSchema(
+	"ClientCreated",
+	{
+		allOf: [
+			ref("Client"),
+			{
+				type: "object",
+				required: ["possibleDuplicates"],
+				properties: {
+					possibleDuplicates: {
+						type: "array",
+						items: ref("PossibleDuplicate"),
+						description: "Likely duplicates among the club's clients, best first (empty when none); the client is created all the same.",
+					},
+				},
+			},
+		],
+	},
+	{ ...clientExample, possibleDuplicates: [{ clientId: IDS.client2, reasons: ["SAME_PHONE"] }] },
+);
+
 defineSchema("TagCount", entity({ tag: { type: "string" }, clientCount: { type: "integer" } }), { tag: "junior", clientCount: 42 });
 
 defineSchema(

@@ -1,6 +1,12 @@
 /**
  * Webhooks: a club's endpoints, their signing secrets and the deliveries of its events.
  *
+ * Events come from the transactional outbox of every service (channel `outbox.entries`,
+ * group "webhooks"): a committed change that carries an API.md event type becomes one
+ * delivery per endpoint that takes it, idempotently on the entry's id (a redelivered entry
+ * adds nothing), and the channel acks only once the deliveries are written. Nothing
+ * committed is lost between the change and the receiver.
+ *
  * An endpoint takes the event types it lists (or "*"); each event becomes one delivery per
  * endpoint, kept in this service's schema and worked by the delivery worker of every
  * webhooks node (webhooks.worker.ts): signed as Standard Webhooks say, retried on
@@ -24,6 +30,7 @@ import * as q from "./webhooks.queries";
 import { checkUrl } from "./webhooks.ssrf";
 import { newSecret, seal, sealingKey } from "./webhooks.signing";
 import { DeliveryWorker } from "./webhooks.worker";
+import { OUTBOX_CHANNEL, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
 
 /** The event types an endpoint may subscribe to (API.md "Webhooks"). */
 export const EVENT_TYPES = [
@@ -123,6 +130,13 @@ const WebhooksService = defineService({
 	name: "webhooks",
 	mixins: [DbMixin({ schema: "webhooks" })],
 	settings: { rest: "/" },
+
+	// @ts-expect-error -- read by the @moleculer/channels middleware (lib/node.ts); AppServiceSchema does not type it.
+	channels: {
+		[OUTBOX_CHANNEL]: outboxConsumer("webhooks", function (this: any, msg: OutboxMessage) {
+			return this.ingest(msg);
+		}),
+	},
 
 	actions: {
 		create: {
@@ -301,6 +315,21 @@ const WebhooksService = defineService({
 	},
 
 	methods: {
+		/** One outbox entry: a delivery per endpoint of its club that takes its event type. */
+		async ingest(this: any, msg: OutboxMessage): Promise<number> {
+			const type = msg?.event?.type;
+			if (!type || !(EVENT_TYPES as readonly string[]).includes(type) || !isUuid(msg.clubId)) return 0;
+			const endpoints = await q.endpointsFor(this.db, msg.clubId, type);
+			if (!endpoints.length) return 0;
+			const body = deliveryBody(type, msg.at, msg.event!.data);
+			const rows = await q.insertDeliveries(
+				this.db,
+				endpoints.map(ep => ({ id: crypto.randomUUID(), club_id: msg.clubId, endpoint_id: ep.id, event_id: msg.id, type, body })),
+			);
+			if (rows.length) this.worker?.kick();
+			return rows.length;
+		},
+
 		async endpointOf(this: any, ctx: Context<unknown, HttpMeta>, id: string): Promise<q.EndpointRow> {
 			const row = isUuid(id) ? await q.findEndpoint(this.db, ctx.meta.clubId, id) : undefined;
 			if (!row) throw new NotFoundError("Webhook endpoint");

@@ -56,7 +56,7 @@ describe("OpenAPI document", function () {
 		}
 		const create = doc.paths["/api/v1/clients"].post;
 		assert.equal(create.requestBody.content["application/json"].schema.$ref, "#/components/schemas/ClientInput");
-		assert.equal(create.responses["201"].content["application/json"].schema.$ref, "#/components/schemas/Client");
+		assert.equal(create.responses["201"].content["application/json"].schema.$ref, "#/components/schemas/ClientCreated");
 		assert.ok(create.responses["409"]["x-error-types"].includes("CLIENT_EXISTS"));
 		assert.ok(create.responses["403"]["x-error-types"].includes("VERIFIED_PROFILE_MISMATCH"));
 		assert.equal(create.responses["409"].content["application/json"].examples.CLIENT_EXISTS.value.type, "CLIENT_EXISTS");
