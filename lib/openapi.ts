@@ -288,7 +288,7 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 		}
 		if (pathParams.length) errorTypes.add("NOT_FOUND");
 		if (op.requestBody || parameters.some(p => p.in !== "header")) errorTypes.add("VALIDATION_ERROR");
-		if (op.requestBody && !stream) errorTypes.add("INVALID_JSON").add("PAYLOAD_TOO_LARGE").add("UNSUPPORTED_MEDIA_TYPE");
+		if (op.requestBody && !stream) errorTypes.add("INVALID_JSON").add("BODY_TOO_DEEP").add("INVALID_CONTENT_ENCODING").add("PAYLOAD_TOO_LARGE").add("UNSUPPORTED_MEDIA_TYPE");
 		if (stream) errorTypes.add("UNSUPPORTED_MEDIA_TYPE");
 		if (action.idempotency) {
 			errorTypes.add("IDEMPOTENCY_KEY_INVALID").add("IDEMPOTENCY_IN_PROGRESS").add("IDEMPOTENCY_KEY_REUSED");
@@ -326,7 +326,9 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 				"Times are ISO 8601 UTC, dates YYYY-MM-DD. **Money is an integer number of minor units** with an ISO 4217 currency: 50.00 EUR is `amount: 5000`. " +
 				"Money-moving POSTs (wallet top-up, debit, refund) need an `Idempotency-Key` header; `POST /clients` and `POST /bookings` accept one. " +
 				"Errors answer `{ name, message, code, type, data? }`: branch on `type`. " +
-				"An id of another club is answered as an unknown id: 404.",
+				"An id of another club is answered as an unknown id: 404. " +
+				"Body keys named `__proto__`, `constructor` or `prototype` are unknown fields (422) at any depth. `HEAD` on a GET route answers as GET without a body. " +
+				"A URL over 8192 characters is a 414 `URI_TOO_LONG`. A route whose service has no live node answers 503 `SERVICE_UNAVAILABLE`.",
 			license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
 		},
 		servers: [{ url: "/" }],

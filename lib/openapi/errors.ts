@@ -24,6 +24,8 @@ export const ERROR_TYPES: Record<string, ErrorDoc> = {
 	// ---- the gateway, every route
 	BAD_REQUEST: { status: 400, name: "BadRequestError", when: "The request could not be read.", message: "The body's size does not match Content-Length." },
 	INVALID_JSON: { status: 400, name: "BadRequestError", when: "The body is not valid JSON.", message: "The body is not valid JSON." },
+	BODY_TOO_DEEP: { status: 400, name: "BadRequestError", when: "The JSON body is nested deeper than 32 levels.", message: "The body is nested too deeply" },
+	INVALID_CONTENT_ENCODING: { status: 400, name: "BadRequestError", when: "The body's bytes do not match its Content-Encoding.", message: "The body does not match its Content-Encoding" },
 	IDEMPOTENCY_KEY_REQUIRED: { status: 400, name: "BadRequestError", when: "A money-moving POST came without an Idempotency-Key header.", message: "This request moves money: send an Idempotency-Key header" },
 	IDEMPOTENCY_KEY_INVALID: { status: 400, name: "BadRequestError", when: "The Idempotency-Key header is empty or longer than 255 characters.", message: "Idempotency-Key must be 1 to 255 characters" },
 	UNAUTHORIZED: { status: 401, name: "UnauthorizedError", when: "No API key, or an unknown or revoked one.", message: "Unknown or revoked API key" },
