@@ -30,7 +30,7 @@ import * as q from "./webhooks.queries";
 import { checkUrl } from "./webhooks.ssrf";
 import { newSecret, seal, sealingKey } from "./webhooks.signing";
 import { DeliveryWorker } from "./webhooks.worker";
-import { OUTBOX_CHANNEL, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
+import { OUTBOX_CHANNEL, OutboxMixin, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
 
 /** The event types an endpoint may subscribe to (API.md "Webhooks"). */
 export const EVENT_TYPES = [
@@ -112,6 +112,17 @@ const EVENTS_RULE = {
 const DESCRIPTION_RULE = { type: "string", trim: true, max: 500, pattern: ONE_LINE, nullable: true, optional: true } as const;
 const STATUS_RULE = { type: "enum", values: [...q.ENDPOINT_STATUSES], optional: true, description: "paused: deliveries wait (pending) and go out on resume" } as const;
 
+/** The audit trail's `{ field: [before, after] }` of an endpoint (never a secret: endpoints hold none). */
+function changesOf(before: WebhookEndpoint | null, after: WebhookEndpoint | null): Record<string, [unknown, unknown]> {
+	const out: Record<string, [unknown, unknown]> = {};
+	for (const field of ["url", "events", "description", "status"] as const) {
+		const b = before ? before[field] : null;
+		const a = after ? after[field] : null;
+		if (JSON.stringify(b) !== JSON.stringify(a)) out[field] = [b, a];
+	}
+	return out;
+}
+
 const isUuid = (id: unknown): id is string => typeof id === "string" && UUID_RE.test(id);
 
 /** "*" stands for every type; otherwise the listed types, deduplicated, in the catalogue's order. */
@@ -128,7 +139,7 @@ const URL_REFUSED = { description: "URL_NOT_ALLOWED: not https: (unless WEBHOOK_
 
 const WebhooksService = defineService({
 	name: "webhooks",
-	mixins: [DbMixin({ schema: "webhooks" })],
+	mixins: [DbMixin({ schema: "webhooks" }), OutboxMixin()],
 	settings: { rest: "/" },
 
 	// @ts-expect-error -- read by the @moleculer/channels middleware (lib/node.ts); AppServiceSchema does not type it.
@@ -157,14 +168,17 @@ const WebhooksService = defineService({
 				rejectNulls(p as any, ["status"]);
 				await this.checkUrl(p.url);
 				const secret = newSecret();
-				const row: q.EndpointRow = await this.db.transaction((trx: Knex.Transaction) =>
-					q.insertEndpoint(
+				const row: q.EndpointRow = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const ep = await q.insertEndpoint(
 						trx,
 						{ id: crypto.randomUUID(), club_id: ctx.meta.clubId, url: p.url, events: canonicalEvents(p.events), description: p.description ?? null, status: p.status ?? "active" },
 						seal(secret, this.sealingKey),
 						crypto.randomUUID(),
-					),
-				);
+					);
+					const after = toEndpoint(ep);
+					await this.recordChange(trx, ctx, { action: "webhooks.create", target: { type: "webhook", id: ep.id }, changes: changesOf(null, after) });
+					return ep;
+				});
 				return created(ctx, { ...toEndpoint(row), secret }, `/api/v1/webhooks/${row.id}`);
 			},
 		},
@@ -212,7 +226,11 @@ const WebhooksService = defineService({
 					if (p.events !== undefined) changes.events = canonicalEvents(p.events);
 					if (p.description !== undefined) changes.description = p.description;
 					if (p.status !== undefined) changes.status = p.status;
-					return Object.keys(changes).length ? q.updateEndpoint(trx, ctx.meta.clubId, p.id, changes) : current;
+					if (!Object.keys(changes).length) return current;
+					const updated = await q.updateEndpoint(trx, ctx.meta.clubId, p.id, changes);
+					const diff = changesOf(toEndpoint(current), toEndpoint(updated));
+					if (Object.keys(diff).length) await this.recordChange(trx, ctx, { action: "webhooks.update", target: { type: "webhook", id: p.id }, changes: diff });
+					return updated;
 				});
 				if (row.status === "active") this.worker?.kick();
 				return toEndpoint(row);
@@ -225,7 +243,13 @@ const WebhooksService = defineService({
 			params: { id: ID },
 			openapi: { summary: "Delete a webhook endpoint", description: "Its secrets and deliveries go with it; nothing more is sent to it.", tags: ["webhooks"], responses: { "204": { description: "Deleted" } } },
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
-				if (!isUuid(ctx.params.id) || !(await q.deleteEndpoint(this.db, ctx.meta.clubId, ctx.params.id))) throw new NotFoundError("Webhook endpoint");
+				if (!isUuid(ctx.params.id)) throw new NotFoundError("Webhook endpoint");
+				await this.db.transaction(async (trx: Knex.Transaction) => {
+					const current = await q.lockEndpoint(trx, ctx.meta.clubId, ctx.params.id);
+					if (!current) throw new NotFoundError("Webhook endpoint");
+					await q.deleteEndpoint(trx, ctx.meta.clubId, current.id);
+					await this.recordChange(trx, ctx, { action: "webhooks.delete", target: { type: "webhook", id: current.id }, changes: changesOf(toEndpoint(current), null) });
+				});
 				return noContent(ctx);
 			},
 		},
@@ -246,7 +270,9 @@ const WebhooksService = defineService({
 				const [row, until]: [q.EndpointRow, Date] = await this.db.transaction(async (trx: Knex.Transaction) => {
 					const ep = await q.lockEndpoint(trx, ctx.meta.clubId, ctx.params.id);
 					if (!ep) throw new NotFoundError("Webhook endpoint");
-					return [ep, await q.rotateSecret(trx, ctx.meta.clubId, ep.id, crypto.randomUUID(), seal(secret, this.sealingKey))];
+					const until = await q.rotateSecret(trx, ctx.meta.clubId, ep.id, crypto.randomUUID(), seal(secret, this.sealingKey));
+					await this.recordChange(trx, ctx, { action: "webhooks.rotateSecret", target: { type: "webhook", id: ep.id } });
+					return [ep, until];
 				});
 				return { ...toEndpoint(row), secret, previousSecretExpiresAt: new Date(until).toISOString() };
 			},
@@ -266,9 +292,13 @@ const WebhooksService = defineService({
 				const ep = await this.endpointOf(ctx, ctx.params.id);
 				const eventId = crypto.randomUUID();
 				const data = { endpointId: ep.id, message: "A test event from Clubhouse" };
-				const [row] = await q.insertDeliveries(this.db, [
-					{ id: crypto.randomUUID(), club_id: ctx.meta.clubId, endpoint_id: ep.id, event_id: eventId, type: TEST_EVENT, body: deliveryBody(TEST_EVENT, new Date().toISOString(), data) },
-				]);
+				const row: q.DeliveryRow = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const [d] = await q.insertDeliveries(trx, [
+						{ id: crypto.randomUUID(), club_id: ctx.meta.clubId, endpoint_id: ep.id, event_id: eventId, type: TEST_EVENT, body: deliveryBody(TEST_EVENT, new Date().toISOString(), data) },
+					]);
+					await this.recordChange(trx, ctx, { action: "webhooks.test", target: { type: "webhook", id: ep.id } });
+					return d;
+				});
 				this.worker?.kick();
 				ctx.meta.$statusCode = 202;
 				return toDelivery(row);
@@ -302,7 +332,11 @@ const WebhooksService = defineService({
 			async handler(this: any, ctx: Context<{ id: string; deliveryId: string }, HttpMeta>): Promise<Delivery> {
 				const { id, deliveryId } = ctx.params;
 				if (!isUuid(id) || !isUuid(deliveryId)) throw new NotFoundError("Delivery");
-				const row = await q.rearmDelivery(this.db, ctx.meta.clubId, id, deliveryId);
+				const row: q.DeliveryRow | undefined = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const d = await q.rearmDelivery(trx, ctx.meta.clubId, id, deliveryId);
+					if (d) await this.recordChange(trx, ctx, { action: "webhooks.retry", target: { type: "delivery", id: d.id } });
+					return d;
+				});
 				if (!row) {
 					if (await q.findDelivery(this.db, ctx.meta.clubId, id, deliveryId)) throw new ConflictError("DELIVERY_IN_FLIGHT", "The delivery is being sent right now; retry it once this attempt has ended");
 					throw new NotFoundError("Delivery");
