@@ -27,7 +27,7 @@ import { UUID_RE } from "../../lib/tenant.middleware";
 import { listParams, paginate, type Page } from "../../lib/pagination";
 import { readEnv } from "../../moleculer.config";
 import * as q from "./webhooks.queries";
-import { checkUrl } from "./webhooks.ssrf";
+import { checkRegisteredUrl } from "./webhooks.ssrf";
 import { newSecret, seal, sealingKey } from "./webhooks.signing";
 import { DeliveryWorker } from "./webhooks.worker";
 import { OUTBOX_CHANNEL, OutboxMixin, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
@@ -373,7 +373,7 @@ const WebhooksService = defineService({
 		/** Registration's SSRF check (the worker runs it again before every attempt). */
 		async checkUrl(this: any, url: string): Promise<void> {
 			const env = readEnv();
-			await checkUrl(url, { allowHttp: env.webhookAllowHttp, allowPrivate: env.webhookAllowPrivate });
+			await checkRegisteredUrl(url, { allowHttp: env.webhookAllowHttp, allowPrivate: env.webhookAllowPrivate });
 		},
 	},
 
