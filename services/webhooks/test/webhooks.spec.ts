@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
 import { app, newClub, type Running, type TestClub } from "../../../test/support/app";
+import { OUTBOX_CHANNEL, outboxConsumer, type OutboxMessage } from "../../../mixins/outbox.mixin";
 import { startReceiver, until, withEnv, type Receiver, type Received } from "./receiver";
 
 const MISSING = "00000000-0000-4000-8000-000000000000";
@@ -69,6 +70,27 @@ describe("Webhooks", function () {
 			assert.equal((await a.http.del(`/webhooks/${ep.id}`, { key: club.admin })).status, 204);
 			assert.equal((await a.http.get(`/webhooks/${ep.id}`, { key: club.admin })).status, 404);
 			assert.equal((await a.http.del(`/webhooks/${ep.id}`, { key: club.admin })).status, 404);
+		});
+
+		it("when endpoints are created, changed, rotated, tested and deleted, then each change leaves one outbox entry for the audit trail, without secrets", async () => {
+			const seen: OutboxMessage[] = [];
+			a.brokers[0].createService({ name: "webhooks-audit-probe", channels: { [OUTBOX_CHANNEL]: outboxConsumer("webhooks-audit-probe", async (m: OutboxMessage) => void seen.push(m)) } } as any);
+			await a.brokers[0].waitForServices(["webhooks-audit-probe"]);
+			const ep = await register("/audited", { events: ["clients.created"] });
+			await a.http.patch(`/webhooks/${ep.id}`, { events: ["clients.created"], status: "paused" }, { key: club.admin });
+			const rot = (await a.http.post(`/webhooks/${ep.id}/rotate-secret`, {}, { key: club.admin })).body;
+			const test = (await a.http.post(`/webhooks/${ep.id}/test`, {}, { key: club.admin })).body;
+			await a.http.post(`/webhooks/${ep.id}/deliveries/${test.id}/retry`, {}, { key: club.admin });
+			await a.http.del(`/webhooks/${ep.id}`, { key: club.admin });
+			const mine = () => seen.filter(m => m.target.id === ep.id || m.target.id === test.id);
+			const entries = await until(mine, l => l.length === 6, "six entries");
+			assert.deepEqual(entries.map(m => m.action), ["webhooks.create", "webhooks.update", "webhooks.rotateSecret", "webhooks.test", "webhooks.retry", "webhooks.delete"]);
+			assert.deepEqual(entries[0].changes, { url: [null, ep.url], events: [null, ["clients.created"]], status: [null, "active"] });
+			assert.deepEqual(entries[1].changes, { status: ["active", "paused"] });
+			assert.equal(entries[5].changes!.url[0], ep.url);
+			assert.ok(entries.every(m => m.clubId === club.club.id && m.actor.type === "key" && m.event === null));
+			const text = JSON.stringify(entries);
+			assert.ok(!text.includes(ep.secret) && !text.includes(rot.secret) && !text.includes("whsec_"));
 		});
 
 		it("when the body has unknown fields, no events, an unknown event type or a non-URL, then 422 names the field", async () => {
@@ -375,6 +397,20 @@ describe("Webhooks", function () {
 					assert.equal(res.body.data[0].field, "url");
 				}
 				assert.equal((await a.http.get("/webhooks", { key: fresh.admin })).body.items.length, 0);
+			} finally {
+				restore();
+			}
+		});
+
+		it("when a host does not resolve, then it may be registered and each attempt fails before connecting (retried, then failed)", async () => {
+			const restore = withEnv({ WEBHOOK_ALLOW_HTTP: undefined, WEBHOOK_ALLOW_PRIVATE: undefined, WEBHOOK_RETRY_SCHEDULE_S: "0" });
+			try {
+				const res = await a.http.post("/webhooks", { url: "https://hooks.clubhouse.invalid/x", events: ["*"] }, { key: club.admin });
+				assert.equal(res.status, 201, res.text);
+				await a.http.post(`/webhooks/${res.body.id}/test`, {}, { key: club.admin });
+				const [d] = await until(() => deliveries(res.body.id), l => l[0]?.status === "failed", "failed attempts", 20_000);
+				assert.equal(d.attempts, 2);
+				assert.match(d.lastError, /does not resolve/);
 			} finally {
 				restore();
 			}
