@@ -14,6 +14,7 @@ import { listParams, paginate, type Page } from "../../lib/pagination";
 import { normalizeCountry } from "../../lib/normalize/country";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./clubs.queries";
+import { ClaimsMixin } from "./clubs.claims";
 
 export const KEY_PREFIX = "chk_";
 export type Role = "admin" | "staff" | "viewer";
@@ -88,7 +89,7 @@ const clubEntity = {
 
 const ClubsService = defineService({
 	name: "clubs",
-	mixins: [DbMixin({ schema: "clubs" }), OutboxMixin()],
+	mixins: [DbMixin({ schema: "clubs" }), OutboxMixin(), ClaimsMixin],
 	settings: { rest: "/" },
 
 	actions: {

@@ -13,12 +13,15 @@
  *      against the locked balance; the ledger rows go in with one INSERT, the balance with
  *      one UPDATE (CHECK balance >= 0 still guards it);
  *   3. every key's answer (201 + entry, or 409 INSUFFICIENT_FUNDS) is stored, then COMMIT.
+ * The keys were claimed club-wide before (claimKey in batchedDebit), as the mixin does, and
+ * the stored answers have the mixin's shape (storedError), so a replay through the mixin
+ * answers exactly what the batch answered.
  * If the transaction fails, nothing of it exists: a lock timeout or deadlock sends every
  * item through the mixin one by one; any other error fails them all (a retry is safe).
  * Several nodes batching the same wallet queue on its row lock.
  */
 import type { Knex } from "knex";
-import { IDEMPOTENCY_TABLE } from "../../mixins/idempotency.mixin";
+import { IDEMPOTENCY_TABLE, storedError } from "../../mixins/idempotency.mixin";
 import type { TransactionRow, WalletRow } from "./wallets.queries";
 import { InsufficientFundsError } from "./wallets.errors";
 
@@ -133,7 +136,7 @@ export class DebitBatcher {
 			} else {
 				const err = new InsufficientFundsError({ walletId: wallet.id, balance, amount: p.item.amount });
 				out.set(p, { kind: "refused", err });
-				answers.push({ key: p.item.key, status: err.code, response: null, error: { name: err.name, message: err.message, code: err.code, type: err.type, data: err.data ?? null } });
+				answers.push({ key: p.item.key, status: err.code, response: null, error: storedError(err) });
 			}
 		}
 		if (debits.length) {

@@ -18,7 +18,7 @@ import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
-import { IdempotencyMixin, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
+import { IdempotencyMixin, claimKey, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
 import { listParams, type Page } from "../../lib/pagination";
@@ -466,11 +466,13 @@ const WalletsService = defineService({
 				if (isClientError(err)) return null; // stored under the key by the mixin path
 				throw err;
 			}
+			const hash = requestHash(ctx);
+			await claimKey(this, ctx, key, hash); // club-wide, as the mixin does
 			const outcome: DebitOutcome = await this.batcher.debit({
 				clubId,
 				wallet,
 				key,
-				hash: requestHash(ctx),
+				hash,
 				id: crypto.randomUUID(),
 				amount: ctx.params.amount,
 				reference: ctx.params.reference ?? null,
