@@ -369,7 +369,7 @@ defineSchema(
 			id,
 			walletId: id,
 			type: { type: "string", enum: ["top_up", "debit", "refund", "transfer_in", "transfer_out"] },
-			amount: { type: "integer", minimum: 1, maximum: 1_000_000_000, description: "Always positive, in minor units (5000 = 50.00)" },
+			amount: { type: "integer", minimum: 1, description: "Always positive, in minor units (5000 = 50.00); at most 1 000 000 000, except a transfer_out / transfer_in (a merge carrying a whole balance over)" },
 			balanceAfter: minor("The balance right after this entry"),
 			reference: { type: ["string", "null"] },
 			refundOf: { type: ["string", "null"], description: "The debit a refund gives back" },

@@ -139,9 +139,8 @@ export const MergeMixin = {
 				tags: ["clients"],
 				responses: {
 					"200": { description: "What moved (or would move)", schema: mergeAnswerSchema },
-					"409": { description: "SOURCE_VERIFIED, MERGE_PENDING, or a wallet refusal (BALANCE_LIMIT_EXCEEDED)" },
-					"503": { description: "MERGE_INTERRUPTED: a service went away mid-merge; the merge is settled within seconds" },
 				},
+				errors: ["SOURCE_VERIFIED", "MERGE_PENDING", "MERGE_ABORTED", "BALANCE_LIMIT_EXCEEDED", "MERGE_INTERRUPTED"],
 			},
 			async handler(this: any, ctx: Context<MergeParams, HttpMeta>): Promise<MergeAnswer> {
 				const targetId = ctx.params.id.toLowerCase();
