@@ -163,9 +163,11 @@ export const MergeMixin = {
 		this.mergeSweep.unref?.();
 	},
 
-	stopped(this: any) {
+	async stopped(this: any) {
 		clearInterval(this.mergeSweep);
 		this.mergeSweep = null;
+		// A sweep under way finishes on the pool before the db mixin closes it (never waited on for long).
+		if (this.sweeping) await Promise.race([this.sweeping, sleep(3_000)]);
 	},
 
 	methods: {
@@ -319,6 +321,7 @@ export const MergeMixin = {
 		async sweepMerges(this: any): Promise<void> {
 			if (!this.db || !this.mergeSweep) return;
 			for (const m of await mq.staleMerges(this.db, this.settings.mergeStaleMs)) {
+				if (!this.mergeSweep) return; // stopping
 				await this.resolveMerge(m.club_id, m.id).catch((err: unknown) => this.logger.warn(`Merge ${m.id} not settled yet:`, err));
 			}
 		},
