@@ -14,6 +14,8 @@ import { readEnv } from "../../moleculer.config";
 import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError, invalid } from "../../lib/errors";
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
 import { toHttpError } from "./http-errors";
+import { guardBody } from "./body-guard";
+import { atTheEdge, onClientError } from "./http-edge";
 import { renderDocsPage } from "./docs-page";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
@@ -22,6 +24,8 @@ import { PLATFORM_ACTOR, type Actor } from "../staff/staff.types";
 
 /** moleculer-web's own callAction, which ours wraps for streamed uploads. */
 const webCallAction = (ApiGateway as any).methods.callAction;
+/** moleculer-web's own httpHandler, behind our edge (http-edge.ts: HEAD, 414). */
+const webHttpHandler = (ApiGateway as any).methods.httpHandler;
 
 export const API_BASE = "/api/v1";
 const ROLE_RANK: Record<string, number> = { viewer: 1, staff: 2, admin: 3 };
@@ -230,6 +234,8 @@ const ApiService = defineService({
 
 		/** After auth (an unauthenticated caller learns nothing): content type and where params come from. */
 		checkRequestShape(this: any, req: Req) {
+			guardBody((req as any).body);
+			guardBody((req as any).query);
 			const isStream = req.$alias?.type === "stream";
 			const ct = String(req.headers["content-type"] ?? "");
 			const isJson = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(ct);
@@ -302,6 +308,17 @@ const ApiService = defineService({
 		forgetKeyHash(this: any, hash: string) {
 			this.keyCache.delete(hash);
 			this.keyLookups.delete(hash);
+		},
+
+		/** Every request enters here (http-edge.ts), then moleculer-web routes it. */
+		httpHandler(this: any, req: Req, res: ServerResponse, next?: unknown) {
+			if (atTheEdge(req, res)) return;
+			return webHttpHandler.call(this, req, res, next);
+		},
+
+		/** moleculer-web's, without its stack-trace log of client errors (sendHttpError logs the 5xx). */
+		errorHandler(this: any, req: Req, res: ServerResponse, err: any) {
+			this.sendError(req, res, err);
 		},
 
 		sendHttpError(this: any, req: Req, res: ServerResponse, err: any) {
@@ -405,6 +422,7 @@ const ApiService = defineService({
 		(this.prometheus as any).init(this.broker.metrics);
 		this.pgPool = new pg.Pool({ connectionString: env.databaseUrl ?? undefined, max: 1, connectionTimeoutMillis: 2000 });
 		this.pgPool.on("error", () => undefined);
+		this.server?.on("clientError", onClientError);
 		if (!this.platformKeyHash) this.logger.warn("PLATFORM_API_KEY is not set: clubs cannot be created through this gateway.");
 	},
 

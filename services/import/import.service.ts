@@ -256,7 +256,7 @@ const ImportService = defineService({
 			params: {
 				...idParam,
 				format: { type: "enum", values: ["json", "csv"], optional: true, description: "csv: every error as a CSV download (line,field,code,message)" },
-				limit: { type: "number", integer: true, min: 1, max: 1000, optional: true, convert: true, description: "JSON page size (default 100)" },
+				limit: { ...listParams.limit, description: "JSON page size, 1..500 like every list (default 50)" },
 				cursor: listParams.cursor,
 			},
 			openapi: {
@@ -278,7 +278,7 @@ const ImportService = defineService({
 					ctx.meta.$responseHeaders = { "Content-Disposition": `attachment; filename="import-${job.id}-errors.csv"` };
 					return this.errorsCsv(clubId, job.id);
 				}
-				const limit = ctx.params.limit ?? 100;
+				const limit = ctx.params.limit ?? 50;
 				const after = this.decodeErrorCursor(ctx.params.cursor);
 				const rows: q.RowErrorRow[] = await q.errorPage(this.db, clubId, job.id, after, limit + 1);
 				const more = rows.length > limit;
