@@ -13,6 +13,7 @@ import pg from "pg";
 import { readEnv } from "../../moleculer.config";
 import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError, invalid } from "../../lib/errors";
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
+import { OPS_PATHS } from "../../lib/openapi/ops";
 import { toHttpError } from "./http-errors";
 import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
@@ -435,32 +436,5 @@ function hasBody(req: IncomingMessage): boolean {
 	const len = req.headers["content-length"];
 	return (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
-
-const opsResponse = (description: string, contentType = "application/json") => ({
-	security: [],
-	tags: ["ops"],
-	responses: {
-		"200": { description, content: { [contentType]: { schema: contentType === "application/json" ? { type: "object" } : { type: "string" } } } },
-		"4XX": { description: "Client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-	},
-});
-
-const OPS_PATHS = {
-	"/health": { get: { operationId: "health", summary: "Liveness", ...opsResponse("The node is alive") } },
-	"/ready": {
-		get: {
-			operationId: "ready",
-			summary: "Readiness: database and transporter reachable",
-			...opsResponse("Ready"),
-			responses: {
-				...opsResponse("Ready").responses,
-				"503": { description: "Not ready", content: { "application/json": { schema: { type: "object" } } } },
-			},
-		},
-	},
-	"/metrics": { get: { operationId: "metrics", summary: "Prometheus metrics", ...opsResponse("Metrics", "text/plain") } },
-	"/api/openapi.json": { get: { operationId: "openapi", summary: "This document", ...opsResponse("OpenAPI 3.1 document") } },
-	"/api/docs": { get: { operationId: "docs", summary: "This document as a page", ...opsResponse("HTML page", "text/html") } },
-};
 
 export default ApiService;
