@@ -15,6 +15,7 @@ import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedErro
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
 import { toHttpError } from "./http-errors";
 import { renderDocsPage } from "./docs-page";
+import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
 
@@ -57,7 +58,8 @@ function bearer(req: IncomingMessage): string | null {
 
 const ApiService = defineService({
 	name: "api",
-	mixins: [ApiGateway],
+	// ConsoleStaticMixin: the staff console (console/dist) at / for what no route answers.
+	mixins: [ApiGateway, ConsoleStaticMixin],
 	settings: {
 		tenant: false,
 		port: readEnv().port,
