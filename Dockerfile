@@ -1,5 +1,5 @@
 # One image for every node; which services a container runs is its SERVICES variable.
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

@@ -19,8 +19,9 @@ export interface NodeOptions {
 export function createNode({ env, broker, overrides }: NodeOptions): ServiceBroker {
 	const options = brokerOptions(env, broker);
 	options.middlewares = [...(options.middlewares ?? []), TenantMiddleware, InputMiddleware];
-	// Reliable channels (import chunks): JetStream over the NATS transporter, in-process otherwise.
-	if (env.services.includes("import")) options.middlewares.push(channelsMiddleware(env));
+	// Reliable channels (import chunks, outbox entries: every service relays its outbox):
+	// JetStream over the NATS transporter, in-process otherwise.
+	options.middlewares.push(channelsMiddleware(env));
 	const b = new ServiceBroker(options);
 	for (const name of env.services) {
 		const schema = SERVICES[name];

@@ -41,6 +41,9 @@ const TAG_TEXT: Record<string, string> = {
 	"booking-guard": "The booking system's check before every booking.",
 	bookings: "Bookings and series recorded by the guard.",
 	imports: "CSV import jobs.",
+	staff: "Staff members: the people of a club, invited by an admin, who sign in with e-mail and password.",
+	session: "Sign-in sessions: a cookie that authenticates like a key of the session's role.",
+	webhooks: "Signed event deliveries (Standard Webhooks) to the club's HTTPS endpoints, retried with backoff, logged and re-sendable.",
 	ops: "Health, readiness, metrics and this document.",
 };
 
@@ -270,13 +273,16 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 			license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
 		},
 		servers: [{ url: "/" }],
-		security: [{ apiKey: [] }],
+		security: [{ apiKey: [] }, { session: [] }],
 		tags: [...new Set(Object.values(paths).flatMap((p: any) => Object.values(p).flatMap((o: any) => o.tags)))]
 			.sort()
 			.map(name => ({ name, description: TAG_TEXT[name] ?? `Routes of ${name}.` })),
 		paths: { ...paths, ...(opts.extraPaths ?? {}) },
 		components: {
-			securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A club API key, or the platform key where stated." } },
+			securitySchemes: {
+				apiKey: { type: "http", scheme: "bearer", description: "A club API key, or the platform key where stated." },
+				session: { type: "apiKey", in: "cookie", name: "clubhouse_session", description: "The cookie POST /session sets; a Bearer key sent with it wins." },
+			},
 			schemas: {
 				Error: {
 					type: "object",

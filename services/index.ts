@@ -8,6 +8,8 @@ import GroupsService from "./groups/groups.service";
 import WalletsService from "./wallets/wallets.service";
 import BookingGuardService from "./booking-guard/booking-guard.service";
 import ImportService from "./import/import.service";
+import StaffService from "./staff/staff.service";
+import WebhooksService from "./webhooks/webhooks.service";
 
 export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	api: ApiService,
@@ -17,4 +19,6 @@ export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	wallets: WalletsService,
 	"booking-guard": BookingGuardService,
 	import: ImportService,
+	staff: StaffService,
+	webhooks: WebhooksService,
 };

@@ -18,6 +18,8 @@ import { renderDocsPage } from "./docs-page";
 import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
+import { SessionAuthMixin } from "./session-auth";
+import { PLATFORM_ACTOR, type Actor } from "../staff/staff.types";
 
 /** moleculer-web's own callAction, which ours wraps for streamed uploads. */
 const webCallAction = (ApiGateway as any).methods.callAction;
@@ -30,6 +32,10 @@ export interface KeyIdentity {
 	keyId: string;
 	clubId: string;
 	role: "admin" | "staff" | "viewer";
+	/** The key's name (clubs.resolveKey), or a session's actor and id (session-auth.ts). */
+	name?: string;
+	actor?: Actor;
+	sessionId?: string;
 }
 
 type Req = IncomingMessage & { $action?: any; $params?: Record<string, unknown>; $ctx?: Context<any, any>; $alias?: any; $startedAt?: bigint; $keyId?: string; $route?: any; $logged?: boolean; $endpoint?: any };
@@ -59,7 +65,7 @@ function bearer(req: IncomingMessage): string | null {
 const ApiService = defineService({
 	name: "api",
 	// ConsoleStaticMixin: the staff console (console/dist) at / for what no route answers.
-	mixins: [ApiGateway, ConsoleStaticMixin],
+	mixins: [ApiGateway, SessionAuthMixin, ConsoleStaticMixin],
 	settings: {
 		tenant: false,
 		port: readEnv().port,
@@ -185,17 +191,21 @@ const ApiService = defineService({
 				}
 				ctx.meta.idempotencyKey = key;
 			}
+			this.sessionRequest(ctx, req);
 			if (required === "public") return;
 			const token = bearer(req);
-			if (!token) throw new UnauthorizedError(token === "" ? "Use 'Authorization: Bearer <api key>'" : undefined);
-			const hash = sha256(token);
-			if (this.platformKeyHash && crypto.timingSafeEqual(Buffer.from(hash, "hex"), this.platformKeyHash)) {
+			// No Authorization header: the session cookie, if any (session-auth.ts). A key always wins.
+			const session: KeyIdentity | null = token === null ? await this.sessionIdentity(ctx, req) : null;
+			if (!token && !session) throw new UnauthorizedError(token === "" ? "Use 'Authorization: Bearer <api key>'" : undefined);
+			const hash = token ? sha256(token) : "";
+			if (token && this.platformKeyHash && crypto.timingSafeEqual(Buffer.from(hash, "hex"), this.platformKeyHash)) {
 				if (required !== "platform") throw new ForbiddenError("The platform key may only create clubs and register verified profiles");
 				ctx.meta.platform = true;
+				ctx.meta.actor = PLATFORM_ACTOR;
 				req.$keyId = "platform";
 				return;
 			}
-			const identity: KeyIdentity | null = await this.resolveKey(ctx, hash);
+			const identity: KeyIdentity | null = session ?? (await this.resolveKey(ctx, hash));
 			if (!identity) throw new UnauthorizedError("Unknown or revoked API key");
 			req.$keyId = identity.keyId;
 			if (required === "platform") throw new ForbiddenError("This route needs the platform key");
@@ -209,6 +219,8 @@ const ApiService = defineService({
 			ctx.meta.clubId = identity.clubId;
 			ctx.meta.keyId = identity.keyId;
 			ctx.meta.role = identity.role;
+			ctx.meta.actor = identity.actor ?? { type: "key", id: identity.keyId, name: identity.name ?? "" };
+			if (identity.sessionId) ctx.meta.sessionId = identity.sessionId;
 			if (this.rateLimit > 0) {
 				const { count, resetAt } = (await ctx.call("clubs.rateLimitHit", {})) as { count: number; resetAt: string };
 				if (count > this.rateLimit) {
@@ -300,7 +312,8 @@ const ApiService = defineService({
 			if (res.headersSent) {
 				res.end();
 			} else {
-				if (status === 429 && err.retryAfter) res.setHeader("Retry-After", String(err.retryAfter));
+				const retryAfter = err.retryAfter ?? err.data?.retryAfter;
+				if (status === 429 && retryAfter) res.setHeader("Retry-After", String(retryAfter));
 				this.sendJson(res, status, body);
 			}
 			this.accessLog(req, status);

@@ -22,6 +22,7 @@ import crypto from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { IdempotencyMixin, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, NotFoundError, invalid, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
@@ -185,7 +186,7 @@ const EventsOnEveryNode = {
 
 const BookingGuardService = defineService({
 	name: "booking-guard",
-	mixins: [DbMixin({ schema: "booking_guard" }), IdempotencyMixin(), EventsOnEveryNode],
+	mixins: [DbMixin({ schema: "booking_guard" }), IdempotencyMixin(), EventsOnEveryNode, OutboxMixin()],
 	settings: {
 		rest: "/",
 		/** How long a fact of another service may be served from memory without an event (bounds a lost event). */

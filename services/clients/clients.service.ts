@@ -8,6 +8,7 @@ import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { IdempotencyMixin, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, ForbiddenError, NotFoundError, invalid, type FieldError } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
@@ -89,7 +90,7 @@ const field = (f: string, type: string, message: string): FieldError => ({ field
 
 const ClientsService = defineService({
 	name: "clients",
-	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin],
+	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, OutboxMixin()],
 	settings: { rest: "/" },
 
 	created(this: any) {

@@ -17,6 +17,7 @@ import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { IdempotencyMixin, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
@@ -24,6 +25,7 @@ import { listParams, type Page } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import { DebitBatcher, type DebitOutcome } from "./wallets.batcher";
+import { closeOwner, lockOpenOwner } from "./wallets.owners";
 import { BalanceLimitError, InsufficientFundsError, RefundExceedsDebitError, WalletClosedError, WalletExistsError, badAddress, notRefundable } from "./wallets.errors";
 import {
 	toTransaction,
@@ -76,7 +78,7 @@ function isBalanceMax(err: any): boolean {
 
 const WalletsService = defineService({
 	name: "wallets",
-	mixins: [DbMixin({ schema: "wallets", appendOnly: ["transactions"] }), IdempotencyMixin()],
+	mixins: [DbMixin({ schema: "wallets", appendOnly: ["transactions"] }), IdempotencyMixin(), OutboxMixin()],
 	settings: { rest: "/" },
 
 	actions: {
@@ -93,7 +95,7 @@ const WalletsService = defineService({
 			},
 			openapi: {
 				summary: "Open a wallet for a client",
-				description: "One wallet per client and ISO 4217 currency: a second one is 409 `WALLET_EXISTS` (data: `{ walletId, currency }`). The client must exist in the club (404 otherwise).",
+				description: "One wallet per client and ISO 4217 currency: a second one is 409 `WALLET_EXISTS` (data: `{ walletId, currency }`). The client must exist in the club (404 otherwise, also when the client is deleted while the wallet is being opened: a deleted client never gets an open wallet).",
 				tags: ["wallets"],
 				responses: { "201": { description: "The new wallet, balance 0", schema: walletEntity }, "409": { description: "WALLET_EXISTS" } },
 			},
@@ -103,6 +105,8 @@ const WalletsService = defineService({
 				const client: { id: string } = await ctx.call("clients.get", { id: ctx.params.id });
 				const clubId = ctx.meta.clubId;
 				return this.idempotent(ctx, async (trx: Knex.Transaction) => {
+					// Under the owner's lock: a deletion that closed this client's wallets meanwhile wins (wallets.owners.ts).
+					if (!(await lockOpenOwner(trx, clubId, client.id))) throw new NotFoundError("Client");
 					const row = await q.insertWallet(trx, { id: crypto.randomUUID(), club_id: clubId, client_id: client.id, currency });
 					if (!row) {
 						const existing = await q.findWalletOf(trx, clubId, client.id, currency);
@@ -397,6 +401,7 @@ const WalletsService = defineService({
 			async handler(this: any, ctx: Context<{ clubId?: string; clientId?: string }>) {
 				const { clubId, clientId } = ctx.params ?? {};
 				if (typeof clubId !== "string" || !UUID_RE.test(clubId) || typeof clientId !== "string" || !UUID_RE.test(clientId)) return;
+				await closeOwner(this.db, clubId, clientId);
 				await q.closeEmptyClientWallets(this.db, clubId, clientId);
 			},
 		},

@@ -78,7 +78,7 @@ function topology(name: TopologyName): Promise<Env> {
 		if (name === "embedded") return withListener(name, await app());
 		const c = await startCluster([
 			{ services: ["api"] },
-			{ services: ["clubs", "groups"] },
+			{ services: ["clubs", "groups", "staff"] },
 			{ services: ["clients"] },
 			{ services: ["wallets", "booking-guard"] },
 			{ services: ["import"] },

@@ -1,0 +1,336 @@
+/**
+ * The transactional outbox: how a change leaves a service for sure (the audit trail, webhooks).
+ *
+ *   mixins: [DbMixin({ schema: "clients" }), OutboxMixin()]
+ *   await this.db.transaction(async trx => {
+ *       ...the change...
+ *       await this.recordChange(trx, ctx, { action: "clients.update", target: { type: "client", id },
+ *           changes: { email: [before, after] }, event: { type: "clients.updated", data: client } });
+ *   });
+ *
+ * recordChange writes a row into the service's own `<schema>.outbox` table inside the caller's
+ * transaction, so the row exists exactly when the change does. A relay in every instance of the
+ * service then publishes committed rows to the reliable channel `outbox.entries` (msgID = row id)
+ * and marks them published:
+ *   - it wakes right after the commit (knex's transaction promise), and also polls every
+ *     OUTBOX_POLL_MS, so rows left by a node that died right after its commit are published by the
+ *     next run on that node or on any other node running the service;
+ *   - it takes rows with `FOR UPDATE SKIP LOCKED`, so several nodes share the work without fighting;
+ *   - a failed publish leaves the row unpublished and is retried (backing off up to 30 s).
+ * Over NATS the channel is JetStream (at least once; JetStream also drops a re-published msgID
+ * within its duplicate window). Without NATS (the embedded default) the channels' Fake adapter
+ * neither persists nor retries, so the relay does not use it: it hands each message to the local
+ * consumers' handlers itself and marks the row published only once every handler resolved.
+ * Either way a message can arrive twice: consumers are idempotent on `id`.
+ *
+ * A consumer declares `channels: { [OUTBOX_CHANNEL]: outboxConsumer("audit", handler) }`.
+ * Each service's migration creates its table with `createOutboxTable(knex, "<schema>")`.
+ */
+import crypto from "node:crypto";
+import type { Knex } from "knex";
+import type { Context, ServiceSchema } from "moleculer";
+import { readEnv } from "../moleculer.config";
+
+export const OUTBOX_CHANNEL = "outbox.entries";
+
+export interface Actor {
+	type: "staff" | "key" | "platform" | "service";
+	id: string;
+	name: string | null;
+}
+
+export interface ChangeTarget {
+	type: string;
+	id: string;
+}
+
+/** What a service says about one committed change. */
+export interface ChangeEntry {
+	/** `<service>.<verb>`, e.g. "clients.update". */
+	action: string;
+	target: ChangeTarget;
+	/** Updates: `{ field: [before, after] }`. */
+	changes?: Record<string, [unknown, unknown]> | null;
+	/** The domain event for webhooks (API.md event types), `data` as the REST API shows the entity. */
+	event?: { type: string; data: unknown } | null;
+	/** Only when the change creates the tenant itself (clubs.create): the club it belongs to. */
+	clubId?: string;
+}
+
+/** The message on `outbox.entries`, one per row. */
+export interface OutboxMessage {
+	id: string;
+	clubId: string;
+	at: string;
+	service: string;
+	action: string;
+	actor: Actor;
+	requestId: string | null;
+	target: ChangeTarget;
+	changes: Record<string, [unknown, unknown]> | null;
+	event: { type: string; data: unknown } | null;
+}
+
+/** Rows one relay run takes at once. */
+export const RELAY_BATCH = 200;
+/** Published rows are kept this long (for inspection), then pruned. */
+const KEEP_PUBLISHED_MS = 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+/** Migration helper: the service's own outbox table (in the schema the migration runs for). */
+export async function createOutboxTable(knex: Knex, schema: string): Promise<void> {
+	await knex.schema.withSchema(schema).createTable("outbox", t => {
+		t.uuid("club_id").notNullable();
+		t.uuid("id").notNullable();
+		t.timestamp("at", { useTz: true, precision: 3 }).notNullable();
+		t.text("service").notNullable();
+		t.text("action").notNullable();
+		t.jsonb("actor").notNullable();
+		t.text("request_id");
+		t.text("target_type").notNullable();
+		t.text("target_id").notNullable();
+		t.jsonb("changes");
+		t.jsonb("event");
+		t.timestamp("published_at", { useTz: true, precision: 3 });
+		t.primary(["club_id", "id"]);
+	});
+	// What the relay scans: only unpublished rows are in it, so it stays small.
+	await knex.raw(`CREATE INDEX outbox_unpublished ON ??.outbox (club_id, at) WHERE published_at IS NULL`, [schema]);
+	await knex.raw(`CREATE INDEX outbox_published ON ??.outbox (club_id, published_at) WHERE published_at IS NOT NULL`, [schema]);
+}
+
+export async function dropOutboxTable(knex: Knex, schema: string): Promise<void> {
+	await knex.schema.withSchema(schema).dropTableIfExists("outbox");
+}
+
+/** Who made the change: the gateway's actor (key, staff member, platform), else the bus caller. */
+export function actorOf(ctx: Context<any, any>): Actor {
+	const meta = (ctx.meta ?? {}) as Record<string, any>;
+	const a = meta.actor;
+	if (a && typeof a === "object" && typeof a.type === "string" && a.id != null) {
+		return { type: a.type, id: String(a.id), name: a.name == null ? null : String(a.name) };
+	}
+	if (meta.platform) return { type: "platform", id: "platform", name: "platform" };
+	if (meta.keyId) return { type: "key", id: String(meta.keyId), name: meta.keyName == null ? null : String(meta.keyName) };
+	const id = ctx.caller ?? ctx.nodeID ?? "unknown";
+	return { type: "service", id, name: id };
+}
+
+interface OutboxRow {
+	club_id: string;
+	id: string;
+	at: Date;
+	service: string;
+	action: string;
+	actor: Actor;
+	request_id: string | null;
+	target_type: string;
+	target_id: string;
+	changes: Record<string, [unknown, unknown]> | null;
+	event: { type: string; data: unknown } | null;
+}
+
+function toMessage(r: OutboxRow): OutboxMessage {
+	return {
+		id: r.id,
+		clubId: r.club_id,
+		at: new Date(r.at).toISOString(),
+		service: r.service,
+		action: r.action,
+		actor: r.actor,
+		requestId: r.request_id,
+		target: { type: r.target_type, id: r.target_id },
+		changes: r.changes,
+		event: r.event,
+	};
+}
+
+/** The root transaction of a (possibly nested) knex transaction: its promise settles on commit. */
+function rootTransaction(trx: any): any {
+	let t = trx;
+	while (t?.parentTransaction) t = t.parentTransaction;
+	return t;
+}
+
+/** A consumer of `outbox.entries` in its own group (one delivery per group). Throwing retries the message. */
+export function outboxConsumer(group: string, handler: (this: any, msg: OutboxMessage) => Promise<unknown>) {
+	return {
+		group,
+		maxInFlight: 32,
+		maxRetries: 1000,
+		// A group's first subscription also takes what was published before it existed (the adapter's default is "new").
+		nats: { consumerOptions: { config: { deliver_policy: "all" } }, streamConfig: OUTBOX_STREAM_CONFIG },
+		handler,
+	};
+}
+
+/** JetStream keeps outbox messages a week: a consumer group down that long loses nothing younger. */
+const OUTBOX_STREAM_CONFIG = { max_age: 7 * 24 * 3600 * 1e9 };
+
+/** Publishing needs the stream; the relay may run before any consumer created it. */
+const streamsMade = new WeakMap<object, Promise<void>>();
+function ensureOutboxStream(broker: any): Promise<void> {
+	const adapter = broker.channelAdapter;
+	let made = streamsMade.get(adapter);
+	if (!made) {
+		const subject = adapter.addPrefixTopic(OUTBOX_CHANNEL);
+		made = Promise.resolve(adapter.createStream(subject.split(".").join("_"), [subject], OUTBOX_STREAM_CONFIG));
+		made.catch(() => streamsMade.delete(adapter));
+		streamsMade.set(adapter, made);
+	}
+	return made;
+}
+
+/** Does this node publish over JetStream (NATS transporter) or hand messages to local handlers? */
+function relaysOverJetStream(broker: any): boolean {
+	return broker.channelAdapter?.constructor?.name === "NatsAdapter";
+}
+
+export interface OutboxMethods {
+	recordChange(trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void>;
+}
+
+export function OutboxMixin(): Partial<ServiceSchema> {
+	return {
+		methods: {
+			/** Writes the change's entry (or entries) in the caller's transaction; published after commit. */
+			async recordChange(this: any, trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
+				const entries = Array.isArray(entry) ? entry : [entry];
+				if (!entries.length) return;
+				const actor = actorOf(ctx);
+				const at = new Date();
+				const rows = entries.map(e => {
+					const clubId = e.clubId ?? (ctx.meta as any)?.clubId;
+					if (!clubId) throw Object.assign(new Error(`recordChange(${e.action}): no club`), { name: "OutboxError" });
+					return {
+						club_id: clubId,
+						id: crypto.randomUUID(),
+						at,
+						service: this.name,
+						action: e.action,
+						actor: JSON.stringify(actor),
+						request_id: ctx.requestID ?? null,
+						target_type: e.target.type,
+						target_id: String(e.target.id),
+						changes: e.changes ? JSON.stringify(e.changes) : null,
+						event: e.event ? JSON.stringify(e.event) : null,
+					};
+				});
+				for (let i = 0; i < rows.length; i += 1000) await trx("outbox").insert(rows.slice(i, i + 1000));
+				const root = rootTransaction(trx);
+				const committed: Promise<unknown> | undefined = root?.executionPromise;
+				if (committed && typeof committed.then === "function") committed.then(() => this.outboxWake(), () => undefined);
+				else this.outboxWake();
+			},
+
+			/** Runs the relay now (or again right after the run in progress). */
+			outboxWake(this: any): void {
+				const s = this.outbox;
+				if (!s || s.stopped) return;
+				if (s.running) {
+					s.again = true;
+					return;
+				}
+				if (s.retryTimer) return; // backing off after a failure; the timer runs it
+				s.running = this.outboxRun().finally(() => {
+					s.running = null;
+				});
+			},
+
+			async outboxRun(this: any): Promise<void> {
+				const s = this.outbox;
+				try {
+					do {
+						s.again = false;
+						if (s.paused || !this.db) return;
+						const { taken, failed } = await this.outboxRelayBatch();
+						if (failed) throw Object.assign(new Error(`${failed} outbox message(s) could not be published`), { name: "OutboxPublishError" });
+						if (taken >= RELAY_BATCH) s.again = true;
+					} while (s.again && !s.stopped);
+					s.backoffMs = 0;
+					if (Date.now() - s.prunedAt > PRUNE_EVERY_MS) await this.outboxPrune();
+				} catch (err) {
+					if (s.stopped) return;
+					s.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(250, s.backoffMs * 2));
+					this.logger.warn(`Outbox relay: ${(err as Error)?.message ?? err}; retrying in ${s.backoffMs} ms`);
+					s.retryTimer = setTimeout(() => {
+						s.retryTimer = null;
+						this.outboxWake();
+					}, s.backoffMs);
+					s.retryTimer.unref?.();
+				}
+			},
+
+			/** One relay run: takes unpublished rows nobody else holds, publishes them, marks the published ones. */
+			async outboxRelayBatch(this: any): Promise<{ taken: number; failed: number }> {
+				return this.db.transaction(async (trx: Knex.Transaction) => {
+					const rows: OutboxRow[] = await trx("outbox").whereNull("published_at").orderBy("at").limit(RELAY_BATCH).forUpdate().skipLocked();
+					if (!rows.length) return { taken: 0, failed: 0 };
+					const results = await Promise.allSettled(rows.map(r => this.outboxPublish(toMessage(r))));
+					const done = rows.filter((_, i) => results[i].status === "fulfilled");
+					const failed = results.find(r => r.status === "rejected") as PromiseRejectedResult | undefined;
+					if (failed) this.logger.debug("Outbox publish failed:", failed.reason);
+					if (done.length) {
+						await trx("outbox")
+							.whereIn(["club_id", "id"], done.map(r => [r.club_id, r.id]))
+							.update({ published_at: trx.raw("date_trunc('milliseconds', now())") });
+					}
+					return { taken: rows.length, failed: rows.length - done.length };
+				});
+			},
+
+			/** One message out: JetStream with msgID = id, or straight to the local consumers (awaited). */
+			async outboxPublish(this: any, msg: OutboxMessage): Promise<void> {
+				if (relaysOverJetStream(this.broker)) {
+					await ensureOutboxStream(this.broker);
+					await this.broker.sendToChannel(OUTBOX_CHANNEL, msg, { msgID: msg.id });
+					return;
+				}
+				const handlers: Array<Promise<unknown>> = [];
+				for (const svc of this.broker.services as any[]) {
+					const def = svc.schema?.channels?.[OUTBOX_CHANNEL];
+					const fn = typeof def === "function" ? def : def?.handler;
+					if (typeof fn === "function") handlers.push(Promise.resolve().then(() => fn.call(svc, msg, null)));
+				}
+				await Promise.all(handlers);
+			},
+
+			async outboxPrune(this: any): Promise<void> {
+				this.outbox.prunedAt = Date.now();
+				await this.db("outbox")
+					.whereNotNull("published_at")
+					.where("published_at", "<", new Date(Date.now() - KEEP_PUBLISHED_MS))
+					.delete();
+			},
+
+			/** Tests: stop relaying (as if the node died right after its commits) or resume. */
+			outboxPause(this: any, paused: boolean): void {
+				this.outbox.paused = paused;
+				if (!paused) this.outboxWake();
+			},
+		},
+
+		created(this: any) {
+			this.outbox = { running: null, again: false, stopped: false, paused: false, backoffMs: 0, retryTimer: null, pollTimer: null, prunedAt: Date.now() };
+		},
+
+		started(this: any) {
+			const s = this.outbox;
+			s.stopped = false;
+			s.pollTimer = setInterval(() => this.outboxWake(), readEnv().outboxPollMs);
+			s.pollTimer.unref?.();
+			// Rows left unpublished by a previous life of this node (or a dead one).
+			setImmediate(() => this.outboxWake());
+		},
+
+		async stopped(this: any) {
+			const s = this.outbox;
+			s.stopped = true;
+			if (s.pollTimer) clearInterval(s.pollTimer);
+			if (s.retryTimer) clearTimeout(s.retryTimer);
+			s.pollTimer = s.retryTimer = null;
+			await s.running?.catch(() => undefined);
+		},
+	};
+}
