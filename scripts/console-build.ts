@@ -67,7 +67,7 @@ export function buildConsole(opts: { force?: boolean } = {}): { built: boolean; 
 	run(process.execPath, [path.join(CONSOLE_DIR, "scripts", "generate-api.mjs"), documentFile, GENERATED], { cwd: CONSOLE_DIR });
 	run(process.execPath, [bin("typescript", "bin/tsc"), "-p", path.join(CONSOLE_DIR, "tsconfig.json")]);
 	fs.rmSync(CONSOLE_DIST, { recursive: true, force: true });
-	run(process.execPath, [bin("vite", "bin/vite.js"), "build", "--logLevel", "warn"], { cwd: CONSOLE_DIR });
+	run(process.execPath, [bin("vite", "bin/vite.js"), "build", "--logLevel", "error"], { cwd: CONSOLE_DIR });
 	gzipAssets(CONSOLE_DIST);
 	fs.writeFileSync(HASH_FILE, hash + "\n");
 	const ms = Date.now() - started;

@@ -22,6 +22,15 @@ import {
 import { useTranslation } from "react-i18next";
 import { useErrorText } from "../lib/errors";
 
+/** A visual "required" star; the field itself says aria-required, so the star is hidden from the accessible name. */
+function RequiredMark() {
+	return (
+		<span className="required-mark" aria-hidden="true">
+			{" *"}
+		</span>
+	);
+}
+
 type Variant = "primary" | "secondary" | "danger" | "quiet";
 
 export function Button({ variant = "secondary", className, ...props }: ButtonProps & { variant?: Variant }) {
@@ -71,7 +80,10 @@ export function TextInput({
 			autoComplete={input.autoComplete}
 			inputMode={input.inputMode as any}
 		>
-			<Label>{label}</Label>
+			<Label>
+				{label}
+				{isRequired && <RequiredMark />}
+			</Label>
 			<Input ref={inputRef} placeholder={input.placeholder} min={input.min} max={input.max} step={input.step} maxLength={input.maxLength} autoFocus={input.autoFocus} />
 			{description && <Text slot="description">{description}</Text>}
 			<FieldError>{error}</FieldError>
@@ -94,7 +106,10 @@ export function TextAreaInput({
 }: FieldProps & { value: string; onChange: (v: string) => void; onBlur?: () => void; name?: string; inputRef?: Ref<HTMLTextAreaElement> }) {
 	return (
 		<TextField className="field" isInvalid={!!error} isRequired={isRequired} isDisabled={isDisabled} isReadOnly={isReadOnly} name={name} value={value} onChange={onChange} onBlur={onBlur} validationBehavior="aria">
-			<Label>{label}</Label>
+			<Label>
+				{label}
+				{isRequired && <RequiredMark />}
+			</Label>
 			<TextArea ref={inputRef} rows={3} />
 			{description && <Text slot="description">{description}</Text>}
 			<FieldError>{error}</FieldError>
@@ -118,7 +133,10 @@ export const SelectInput = forwardRef<HTMLSelectElement, FieldProps & Omit<Compo
 	const describedBy = [description && `${id}-d`, error && `${id}-e`].filter(Boolean).join(" ") || undefined;
 	return (
 		<div className={`field${className ? ` ${className}` : ""}`}>
-			<label htmlFor={id}>{label}</label>
+			<label htmlFor={id}>
+				{label}
+				{isRequired && <RequiredMark />}
+			</label>
 			<select ref={ref} id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} aria-required={isRequired || undefined} disabled={isDisabled} {...select}>
 				{children}
 			</select>

@@ -4,8 +4,8 @@
  * stored anywhere.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, client, data, THROW } from "./api";
-import { clubsGet } from "../api/generated/sdk.gen";
+import { ApiError, data, THROW } from "./api";
+import { clubsGet, staffCurrentSession, staffSignIn, staffSignOut } from "../api/generated/sdk.gen";
 import type { Club, Role } from "./types";
 
 export interface Session {
@@ -19,9 +19,14 @@ export type SignInBody = { email: string; password: string; club?: string } | { 
 
 const SESSION = ["session"] as const;
 
+/** Another person's data must not linger; the session query stays (the page observes it). */
+function forgetAllButSession(qc: ReturnType<typeof useQueryClient>): void {
+	qc.removeQueries({ predicate: q => q.queryKey[0] !== SESSION[0] });
+}
+
 async function readSession(): Promise<Session | null> {
 	try {
-		return await data(client.get<{ 200: Session }, unknown, true>({ url: "/api/v1/session", ...THROW }));
+		return (await data(staffCurrentSession(THROW))) as unknown as Session;
 	} catch (err) {
 		if (err instanceof ApiError && (err.status === 401 || err.status === 404)) return null;
 		throw err;
@@ -51,9 +56,9 @@ export function useClub(): Club | undefined {
 export function useSignIn() {
 	const qc = useQueryClient();
 	return useMutation({
-		mutationFn: (body: SignInBody) => data(client.post<{ 200: Session }, unknown, true>({ url: "/api/v1/session", body, headers: { "Content-Type": "application/json" }, ...THROW })),
+		mutationFn: async (body: SignInBody) => (await data(staffSignIn({ body, ...THROW }))) as unknown as Session,
 		onSuccess: session => {
-			qc.clear();
+			forgetAllButSession(qc);
 			qc.setQueryData(SESSION, session);
 		},
 	});
@@ -62,9 +67,9 @@ export function useSignIn() {
 export function useSignOut() {
 	const qc = useQueryClient();
 	return useMutation({
-		mutationFn: () => client.delete({ url: "/api/v1/session", ...THROW }),
+		mutationFn: () => staffSignOut(THROW),
 		onSettled: () => {
-			qc.clear();
+			forgetAllButSession(qc);
 			qc.setQueryData(SESSION, null);
 		},
 	});

@@ -49,8 +49,8 @@ export function SignInPage() {
 			<main className="signin-main">
 				<h1>{t("signIn.title")}</h1>
 				<p className="muted">{t("signIn.intro")}</p>
-				<form className="card form" onSubmit={submitPassword} noValidate aria-labelledby="signin-staff">
-					<h2 id="signin-staff">{t("signIn.staffTitle")}</h2>
+				<form className="card form" onSubmit={submitPassword} noValidate>
+					<h2>{t("signIn.staffTitle")}</h2>
 					<FormText control={pw.control} name="email" rules={{ required: true }} label={t("signIn.email")} type="email" autoComplete="username" isRequired error={pw.formState.errors.email && t("validation.required")} />
 					<FormText control={pw.control} name="password" rules={{ required: true }} label={t("signIn.password")} type="password" autoComplete="current-password" isRequired error={pw.formState.errors.password && t("validation.required")} />
 					{clubs && (
@@ -67,8 +67,8 @@ export function SignInPage() {
 						{t("signIn.submit")}
 					</Button>
 				</form>
-				<form className="card form" onSubmit={submitKey} noValidate aria-labelledby="signin-key">
-					<h2 id="signin-key">{t("signIn.keyTitle")}</h2>
+				<form className="card form" onSubmit={submitKey} noValidate>
+					<h2>{t("signIn.keyTitle")}</h2>
 					<FormText control={key.control} name="apiKey" rules={{ required: true }} label={t("signIn.apiKey")} type="password" autoComplete="off" isRequired description={t("signIn.keyHint")} error={key.formState.errors.apiKey && t("validation.required")} />
 					<ErrorAlert error={withKey.error ?? undefined} />
 					<Button type="submit" isDisabled={withKey.isPending}>

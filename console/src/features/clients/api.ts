@@ -180,7 +180,8 @@ export function useClientHistory(clientId: string) {
 			try {
 				return await data(client.get<{ 200: { items: HistoryEntry[]; nextCursor: string | null } }, unknown, true>({ url: `/api/v1/clients/${encodeURIComponent(clientId)}/history`, query: { limit: 50 }, ...THROW }));
 			} catch (err: any) {
-				if (err?.status === 404 && err?.type !== "NOT_FOUND") return null;
+				// The client was just read: a 404 here means this server has no history route.
+				if (err?.status === 404) return null;
 				throw err;
 			}
 		},

@@ -44,7 +44,7 @@ export function ClientsPage() {
 
 	const columns = useMemo(
 		() => [
-			col.display({
+			...(canWrite ? [col.display({
 				id: "select",
 				header: () => (
 					<input
@@ -69,7 +69,7 @@ export function ClientsPage() {
 						}
 					/>
 				),
-			}),
+			})] : []),
 			col.accessor("fullName", {
 				header: () => t("clients.name"),
 				cell: info => (
@@ -93,12 +93,12 @@ export function ClientsPage() {
 				),
 			}),
 		],
-		[t, rows, selected, groups],
+		[t, rows, selected, groups, canWrite],
 	);
 	const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), getRowId: r => r.id });
 
 	const scrollRef = useRef<HTMLDivElement>(null);
-	const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+	const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 50 });
 	const items = virtualizer.getVirtualItems();
 	const lastIndex = items.length ? items[items.length - 1].index : 0;
 	useEffect(() => {
