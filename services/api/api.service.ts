@@ -13,7 +13,10 @@ import pg from "pg";
 import { readEnv } from "../../moleculer.config";
 import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError, invalid } from "../../lib/errors";
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
+import { OPS_PATHS } from "../../lib/openapi/ops";
 import { toHttpError } from "./http-errors";
+import { guardBody } from "./body-guard";
+import { atTheEdge, onClientError } from "./http-edge";
 import { renderDocsPage } from "./docs-page";
 import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
@@ -23,6 +26,8 @@ import { PLATFORM_ACTOR, type Actor } from "../staff/staff.types";
 
 /** moleculer-web's own callAction, which ours wraps for streamed uploads. */
 const webCallAction = (ApiGateway as any).methods.callAction;
+/** moleculer-web's own httpHandler, behind our edge (http-edge.ts: HEAD, 414). */
+const webHttpHandler = (ApiGateway as any).methods.httpHandler;
 
 export const API_BASE = "/api/v1";
 const ROLE_RANK: Record<string, number> = { viewer: 1, staff: 2, admin: 3 };
@@ -232,6 +237,8 @@ const ApiService = defineService({
 
 		/** After auth (an unauthenticated caller learns nothing): content type and where params come from. */
 		checkRequestShape(this: any, req: Req) {
+			guardBody((req as any).body);
+			guardBody((req as any).query);
 			const isStream = req.$alias?.type === "stream";
 			const ct = String(req.headers["content-type"] ?? "");
 			const isJson = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(ct);
@@ -304,6 +311,17 @@ const ApiService = defineService({
 		forgetKeyHash(this: any, hash: string) {
 			this.keyCache.delete(hash);
 			this.keyLookups.delete(hash);
+		},
+
+		/** Every request enters here (http-edge.ts), then moleculer-web routes it. */
+		httpHandler(this: any, req: Req, res: ServerResponse, next?: unknown) {
+			if (atTheEdge(req, res)) return;
+			return webHttpHandler.call(this, req, res, next);
+		},
+
+		/** moleculer-web's, without its stack-trace log of client errors (sendHttpError logs the 5xx). */
+		errorHandler(this: any, req: Req, res: ServerResponse, err: any) {
+			this.sendError(req, res, err);
 		},
 
 		sendHttpError(this: any, req: Req, res: ServerResponse, err: any) {
@@ -407,6 +425,7 @@ const ApiService = defineService({
 		(this.prometheus as any).init(this.broker.metrics);
 		this.pgPool = new pg.Pool({ connectionString: env.databaseUrl ?? undefined, max: 1, connectionTimeoutMillis: 2000 });
 		this.pgPool.on("error", () => undefined);
+		this.server?.on("clientError", onClientError);
 		if (!this.platformKeyHash) this.logger.warn("PLATFORM_API_KEY is not set: clubs cannot be created through this gateway.");
 	},
 
@@ -419,32 +438,5 @@ function hasBody(req: IncomingMessage): boolean {
 	const len = req.headers["content-length"];
 	return (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
-
-const opsResponse = (description: string, contentType = "application/json") => ({
-	security: [],
-	tags: ["ops"],
-	responses: {
-		"200": { description, content: { [contentType]: { schema: contentType === "application/json" ? { type: "object" } : { type: "string" } } } },
-		"4XX": { description: "Client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-	},
-});
-
-const OPS_PATHS = {
-	"/health": { get: { operationId: "health", summary: "Liveness", ...opsResponse("The node is alive") } },
-	"/ready": {
-		get: {
-			operationId: "ready",
-			summary: "Readiness: database and transporter reachable",
-			...opsResponse("Ready"),
-			responses: {
-				...opsResponse("Ready").responses,
-				"503": { description: "Not ready", content: { "application/json": { schema: { type: "object" } } } },
-			},
-		},
-	},
-	"/metrics": { get: { operationId: "metrics", summary: "Prometheus metrics", ...opsResponse("Metrics", "text/plain") } },
-	"/api/openapi.json": { get: { operationId: "openapi", summary: "This document", ...opsResponse("OpenAPI 3.1 document") } },
-	"/api/docs": { get: { operationId: "docs", summary: "This document as a page", ...opsResponse("HTML page", "text/html") } },
-};
 
 export default ApiService;

@@ -3,6 +3,8 @@
  * categories, verified profiles of the booking platform, search, bulk moves and the CSV
  * export; plus the actions other services rely on (get, findByEmail, create, counts, moves).
  */
+import { ref } from "../../lib/openapi";
+import { CLIENT_INPUT_EXAMPLE } from "../../lib/openapi/schemas";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
@@ -21,6 +23,7 @@ import { ClientLoader } from "./clients.loader";
 import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Client } from "./clients.entity";
 import { exportStream } from "./clients.export";
 import { clubGroupId } from "../../lib/club-group";
+import { DuplicatesMixin, findDuplicates, possibleDuplicates } from "./clients.duplicates";
 
 export type { Client } from "./clients.entity";
 
@@ -90,8 +93,12 @@ const field = (f: string, type: string, message: string): FieldError => ({ field
 
 const ClientsService = defineService({
 	name: "clients",
-	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, OutboxMixin()],
-	settings: { rest: "/" },
+	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, OutboxMixin(), DuplicatesMixin],
+	settings: {
+		rest: "/",
+		/** POST /clients answers `possibleDuplicates` (bench/clients turns it off for its baseline). */
+		detectDuplicates: true,
+	},
 
 	created(this: any) {
 		this.loader = new ClientLoader(() => this.db);
@@ -119,11 +126,14 @@ const ClientsService = defineService({
 					"Inputs are normalised: e-mail trimmed and lower-cased, phone to E.164 with the client's country as region, country to ISO alpha-2, gender to female|male|other. " +
 					"Tags trimmed, lower-cased, deduplicated; a tag holding `,` `;` or `|` (the CSV tag separators) is a 422. " +
 					"No groupId: the club's default group. Same e-mail in the club: 409 CLIENT_EXISTS (data.clientId). " +
-					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields); the client is then verified.",
+					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields); the client is then verified. " +
+					"The answer also carries `possibleDuplicates`: the club's clients this one looks like (same phone, same name and birth date, a similar name), as GET /clients/:id/duplicates ranks them; the client is created all the same.",
 				tags: ["clients"],
-				responses: { "201": { description: "The client", schema: clientEntity } },
+				requestSchema: "ClientInput",
+				requestExample: CLIENT_INPUT_EXAMPLE,
+				responses: { "201": { description: "The client, with possibleDuplicates", schema: ref("ClientCreated") } },
 			},
-			async handler(this: any, ctx: Context<CreateClientParams, HttpMeta>): Promise<Client> {
+			async handler(this: any, ctx: Context<CreateClientParams, HttpMeta>): Promise<Client & { possibleDuplicates: ReturnType<typeof possibleDuplicates> }> {
 				const { source: askedSource, groupId, ...fields } = ctx.params;
 				if (askedSource !== undefined && ctx.meta.keyId) {
 					throw invalid(field("source", "unknownField", "The field 'source' is not allowed here (the server sets it)."));
@@ -133,7 +143,7 @@ const ClientsService = defineService({
 				if ("errors" in norm) throw invalid(norm.errors);
 				const value = norm.value as NormalizedClient;
 				const clubId = ctx.meta.clubId;
-				const client: Client = await this.idempotent(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
+				const client: Client & { possibleDuplicates: ReturnType<typeof possibleDuplicates> } = await this.idempotent(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
 					const existing = await q.findClientByEmail(trx, clubId, value.email);
 					if (existing) throw this.clientExists(existing.id);
 					const group = await this.resolveGroup(ctx, groupId, source);
@@ -169,8 +179,9 @@ const ClientsService = defineService({
 					}
 					if (verified) await trx("verified_links").insert({ email: row.email, club_id: clubId, client_id: row.id });
 					const client = toClient(row);
+					const duplicates = this.settings.detectDuplicates ? await findDuplicates(trx, clubId, { fullName: row.full_name, phone: row.phone, birthDate: row.birth_date }, row.id) : [];
 					onCommit(() => ctx.emit("clients.created", { clubId, client }));
-					return created(ctx, client);
+					return created(ctx, { ...client, possibleDuplicates: possibleDuplicates(duplicates) });
 				});
 				// Also on a replay (the mixin restores the status, not the headers).
 				if (ctx.meta.$statusCode === 201) ctx.meta.$location = `/api/v1/clients/${client.id}`;
@@ -209,7 +220,14 @@ const ClientsService = defineService({
 					"UTF-8 with BOM, header id,full_name,email,phone,gender,country,birth_date,group,tags,categories,verified,created_at. " +
 					"group and categories by name; tags and categories separated by |. Cells starting with = + - @ tab or CR are prefixed with ' (phones read '+33…). Newest first.",
 				tags: ["clients"],
-				responses: { "200": { description: "The CSV file", contentType: "text/csv", schema: { type: "string" } } },
+				responses: {
+					"200": {
+						description: "The CSV file",
+						contentType: "text/csv",
+						schema: { type: "string" },
+						example: "\uFEFFid,full_name,email,phone,gender,country,birth_date,group,tags,categories,verified,created_at\n7d3c0f9e-2b1a-4c55-9a0e-3f1b2c4d5e6f,Ana García,ana.garcia@example.com,'+34612345678,female,ES,1990-04-12,Juniors,junior|morning,Students,false,2026-11-22T18:00:00.000Z\n",
+					},
+				},
 			},
 			async handler(this: any, ctx: Context<q.ListFilters, HttpMeta>) {
 				const clubId = ctx.meta.clubId;
@@ -502,7 +520,7 @@ const ClientsService = defineService({
 			openapi: {
 				summary: "Tags in use with their client counts",
 				tags: ["tags"],
-				responses: { "200": { description: "Tags, alphabetical", schema: { type: "array", items: { type: "object", properties: { tag: { type: "string" }, clientCount: { type: "integer" } } } } } },
+				responses: { "200": { description: "Tags, alphabetical", schema: { type: "array", items: ref("TagCount") } } },
 			},
 			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
 				return q.tagCounts(this.db, ctx.meta.clubId);

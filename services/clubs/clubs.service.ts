@@ -3,6 +3,7 @@
  * stored only as SHA-256 and looked up by that hash; a new club gets its two groups from
  * the `groups` service in the same step.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import { defineService } from "../../lib/service";
 import type { Context } from "moleculer";
@@ -82,11 +83,8 @@ const toKey = (r: q.ApiKeyRow): ApiKey => ({
 	createdAt: r.created_at.toISOString(),
 });
 
-const keyEntity = { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, role: { type: "string" }, prefix: { type: "string" }, createdAt: { type: "string" } } };
-const clubEntity = {
-	type: "object",
-	properties: { id: { type: "string" }, name: { type: "string" }, country: { type: "string" }, currency: { type: "string" }, timezone: { type: "string" }, createdAt: { type: "string" }, updatedAt: { type: "string" } },
-};
+const keyEntity = ref("ApiKey");
+const clubEntity = ref("Club");
 
 const ClubsService = defineService({
 	name: "clubs",
@@ -109,7 +107,8 @@ const ClubsService = defineService({
 			openapi: {
 				summary: "Create a club (platform key)",
 				tags: ["clubs"],
-				responses: { "201": { description: "The club and its first admin key (shown once)", schema: { type: "object", properties: { club: clubEntity, apiKey: keyEntity } } } },
+				responses: { "201": { description: "The club and its first admin key (shown once)", schema: ref("ClubCreated") } },
+				requestExample: { name: "My Padel Club", country: "ES", currency: "EUR", timezone: "Europe/Madrid" },
 			},
 			async handler(this: any, ctx: Context<CreateClubParams, HttpMeta>) {
 				const { name } = ctx.params;
@@ -159,7 +158,8 @@ const ClubsService = defineService({
 			openapi: {
 				summary: "Create an API key (shown once)",
 				tags: ["api-keys"],
-				responses: { "201": { description: "The key with its secret", schema: { ...keyEntity, properties: { ...keyEntity.properties, key: { type: "string" } } } } },
+				responses: { "201": { description: "The key with its secret", schema: ref("ApiKeyCreated") } },
+				requestExample: { name: "Booking system", role: "staff" },
 			},
 			async handler(this: any, ctx: Context<{ name: string; role: Role }, HttpMeta>) {
 				const key = generateKey();
@@ -180,7 +180,7 @@ const ClubsService = defineService({
 			rest: "GET /api-keys",
 			auth: "admin",
 			params: { $$strict: true, ...listParams },
-			openapi: { summary: "List API keys (no secrets)", tags: ["api-keys"], responses: { "200": { description: "A page of keys", schema: { type: "object", properties: { items: { type: "array", items: keyEntity }, nextCursor: { type: ["string", "null"] } } } } } },
+			openapi: { summary: "List API keys (no secrets)", tags: ["api-keys"], responses: { "200": { description: "A page of keys", schema: pageOf("ApiKey") } } },
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<ApiKey>> {
 				return paginate(q.activeKeys(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor }, toKey);
 			},

@@ -9,6 +9,7 @@
  * same work (one password verification). Ending sessions (disable, re-invite, role change,
  * sign-out, key revocation) reaches every gateway node before the change is answered.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import { Errors } from "moleculer";
@@ -67,31 +68,9 @@ const invalidCredentials = () => new UnauthorizedError("Wrong e-mail or password
 const tooManyAttempts = (retryAfter: number) =>
 	Object.assign(new Errors.MoleculerClientError(`Too many failed sign-ins for this e-mail; retry in ${retryAfter} s`, 429, "TOO_MANY_ATTEMPTS", { retryAfter }), { retryAfter });
 
-const s = (type: string, extra: Record<string, unknown> = {}) => ({ type, ...extra });
-const memberEntity = {
-	type: "object",
-	properties: {
-		id: s("string"),
-		name: s("string"),
-		email: s("string"),
-		role: { enum: ROLES },
-		status: { enum: ["invited", "active", "disabled"] },
-		lastSignInAt: s(["string", "null"] as any),
-		createdAt: s("string"),
-		updatedAt: s("string"),
-	},
-};
-const invitationEntity = { type: "object", properties: { token: s("string", { description: "Shown once" }), expiresAt: s("string") } };
-const invitedEntity = { ...memberEntity, properties: { ...memberEntity.properties, invitation: invitationEntity } };
-const sessionEntity = {
-	type: "object",
-	properties: {
-		club: { type: "object" },
-		role: { enum: ROLES },
-		actor: { type: "object", properties: { type: { enum: ["staff", "key"] }, id: s("string"), name: s("string") } },
-		expiresAt: s(["string", "null"] as any),
-	},
-};
+const memberEntity = ref("StaffMember");
+const invitedEntity = ref("StaffInvited");
+const sessionEntity = ref("Session");
 const err = (description: string) => ({ description, schema: { $ref: "#/components/schemas/Error" } });
 
 const emailRule = { type: "email", normalize: true, max: 254 } as const;
@@ -180,7 +159,7 @@ const StaffService = defineService({
 				tags: ["staff"],
 				responses: {
 					"200": { description: "The member, now active", schema: memberEntity },
-					"404": err("Unknown, used or expired token"),
+					"404": err("NOT_FOUND: unknown, used or expired token"),
 					"422": err("VALIDATION_ERROR, or WEAK_PASSWORD: a common password"),
 				},
 			},
@@ -219,7 +198,7 @@ const StaffService = defineService({
 			openapi: {
 				summary: "List staff members",
 				tags: ["staff"],
-				responses: { "200": { description: "A page of members", schema: { type: "object", properties: { items: { type: "array", items: memberEntity }, nextCursor: { type: ["string", "null"] } } } } },
+				responses: { "200": { description: "A page of members", schema: pageOf("StaffMember") } },
 			},
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string; status?: q.Status; role?: Role }, SessionMeta>): Promise<Page<StaffMember>> {
 				const query = q.membersOfClub(this.db, ctx.meta.clubId);

@@ -12,6 +12,7 @@
  *     bus with `idempotencyKey` as a param; it may name the wallet by `walletId` (or `id`,
  *     as REST does) or by `clientId` + `currency`.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
@@ -59,8 +60,8 @@ const busAddress = {
 	currency: { type: "string", trim: true, length: 3, optional: true, description: "Bus only: with clientId (ISO 4217)" },
 } as const;
 
-const walletsPage = { type: "object", properties: { items: { type: "array", items: transactionEntity }, nextCursor: { type: ["string", "null"] } } };
-const clientWalletEntity = { type: "object", properties: { ...walletEntity.properties, recentTransactions: { type: "array", items: transactionEntity } } };
+const walletsPage = pageOf("Transaction");
+const clientWalletEntity = ref("ClientWallet");
 
 /** ISO 4217, upper-cased; 422 on the given field otherwise. */
 function currencyOf(value: string, field = "currency"): string {
@@ -168,7 +169,7 @@ const WalletsService = defineService({
 				summary: "A client's wallets with their recent transactions",
 				description: "Each wallet carries `recentTransactions` (newest 10). The wallets of a deleted client stay readable here and by wallet id.",
 				tags: ["wallets"],
-				responses: { "200": { description: "The client's wallets", schema: { type: "object", properties: { items: { type: "array", items: clientWalletEntity }, nextCursor: { type: "null" } } } } },
+				responses: { "200": { description: "The client's wallets", schema: pageOf("ClientWallet") } },
 			},
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>): Promise<Page<ClientWallet>> {
 				const clubId = ctx.meta.clubId;
@@ -199,6 +200,7 @@ const WalletsService = defineService({
 				description: "A deleted client's wallet (still readable, with its ledger) takes no more money: 409 `WALLET_CLOSED` (data: `{ walletId }`).",
 				tags: ["wallets"],
 				responses: { "201": { description: "The ledger entry", schema: transactionEntity }, "409": { description: "WALLET_CLOSED, or the same Idempotency-Key still in flight" } },
+				errors: ["BALANCE_LIMIT_EXCEEDED"],
 			},
 			async handler(this: any, ctx: Context<MoveParams, HttpMeta>): Promise<Transaction> {
 				return this.move(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
@@ -263,6 +265,7 @@ const WalletsService = defineService({
 					"A deleted client's wallet takes no more money: 409 `WALLET_CLOSED` (data: `{ walletId }`).",
 				tags: ["wallets"],
 				responses: { "201": { description: "The refund's ledger entry", schema: transactionEntity }, "409": { description: "REFUND_EXCEEDS_DEBIT, WALLET_CLOSED, or the same Idempotency-Key still in flight" } },
+				errors: ["BALANCE_LIMIT_EXCEEDED"],
 			},
 			async handler(this: any, ctx: Context<RefundParams, HttpMeta>): Promise<Transaction> {
 				// fastest-validator lets an optional null through; "refund everything" is said by leaving it out.

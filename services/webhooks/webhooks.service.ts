@@ -1,6 +1,12 @@
 /**
  * Webhooks: a club's endpoints, their signing secrets and the deliveries of its events.
  *
+ * Events come from the transactional outbox of every service (channel `outbox.entries`,
+ * group "webhooks"): a committed change that carries an API.md event type becomes one
+ * delivery per endpoint that takes it, idempotently on the entry's id (a redelivered entry
+ * adds nothing), and the channel acks only once the deliveries are written. Nothing
+ * committed is lost between the change and the receiver.
+ *
  * An endpoint takes the event types it lists (or "*"); each event becomes one delivery per
  * endpoint, kept in this service's schema and worked by the delivery worker of every
  * webhooks node (webhooks.worker.ts): signed as Standard Webhooks say, retried on
@@ -9,6 +15,7 @@
  * URLs are checked against SSRF at registration and again before every attempt
  * (webhooks.ssrf.ts).
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
@@ -20,9 +27,10 @@ import { UUID_RE } from "../../lib/tenant.middleware";
 import { listParams, paginate, type Page } from "../../lib/pagination";
 import { readEnv } from "../../moleculer.config";
 import * as q from "./webhooks.queries";
-import { checkUrl } from "./webhooks.ssrf";
+import { checkRegisteredUrl } from "./webhooks.ssrf";
 import { newSecret, seal, sealingKey } from "./webhooks.signing";
 import { DeliveryWorker } from "./webhooks.worker";
+import { OUTBOX_CHANNEL, OutboxMixin, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
 
 /** The event types an endpoint may subscribe to (API.md "Webhooks"). */
 export const EVENT_TYPES = [
@@ -104,6 +112,17 @@ const EVENTS_RULE = {
 const DESCRIPTION_RULE = { type: "string", trim: true, max: 500, pattern: ONE_LINE, nullable: true, optional: true } as const;
 const STATUS_RULE = { type: "enum", values: [...q.ENDPOINT_STATUSES], optional: true, description: "paused: deliveries wait (pending) and go out on resume" } as const;
 
+/** The audit trail's `{ field: [before, after] }` of an endpoint (never a secret: endpoints hold none). */
+function changesOf(before: WebhookEndpoint | null, after: WebhookEndpoint | null): Record<string, [unknown, unknown]> {
+	const out: Record<string, [unknown, unknown]> = {};
+	for (const field of ["url", "events", "description", "status"] as const) {
+		const b = before ? before[field] : null;
+		const a = after ? after[field] : null;
+		if (JSON.stringify(b) !== JSON.stringify(a)) out[field] = [b, a];
+	}
+	return out;
+}
+
 const isUuid = (id: unknown): id is string => typeof id === "string" && UUID_RE.test(id);
 
 /** "*" stands for every type; otherwise the listed types, deduplicated, in the catalogue's order. */
@@ -112,53 +131,23 @@ const canonicalEvents = (events: string[]): string[] => (events.includes("*") ? 
 
 // ---------------------------------------------------------------- OpenAPI shapes
 
-const endpointEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string", format: "uuid" },
-		url: { type: "string" },
-		events: { type: "array", items: { type: "string", enum: [...EVENT_TYPES, "*"] } },
-		description: { type: ["string", "null"] },
-		status: { type: "string", enum: [...q.ENDPOINT_STATUSES] },
-		createdAt: { type: "string", format: "date-time" },
-		updatedAt: { type: "string", format: "date-time" },
-	},
-};
-const withSecret = {
-	type: "object",
-	properties: {
-		...endpointEntity.properties,
-		secret: { type: "string", description: "whsec_ + base64 of 32 random bytes; shown only in this answer" },
-	},
-};
-const rotated = {
-	type: "object",
-	properties: {
-		...withSecret.properties,
-		previousSecretExpiresAt: { type: "string", format: "date-time", description: "Until then the previous secret signs beside the new one" },
-	},
-};
-const deliveryEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string", format: "uuid", description: "Also the webhook-id header, the same on every attempt" },
-		eventId: { type: "string" },
-		type: { type: "string" },
-		status: { type: "string", enum: [...q.DELIVERY_STATUSES] },
-		attempts: { type: "integer" },
-		lastStatus: { type: ["integer", "null"], description: "HTTP status of the last attempt (null: no answer)" },
-		lastError: { type: ["string", "null"] },
-		nextAttemptAt: { type: ["string", "null"], format: "date-time" },
-		createdAt: { type: "string", format: "date-time" },
-	},
-};
-const list = (items: object) => ({ type: "object", properties: { items: { type: "array", items }, nextCursor: { type: ["string", "null"] } } });
+const endpointEntity = ref("WebhookEndpoint");
+const withSecret = ref("WebhookEndpointCreated");
+const rotated = ref("WebhookSecretRotated");
+const deliveryEntity = ref("Delivery");
 const URL_REFUSED = { description: "URL_NOT_ALLOWED: not https: (unless WEBHOOK_ALLOW_HTTP), credentials in it, or its host resolves to a loopback, private, link-local, unspecified... address (unless WEBHOOK_ALLOW_PRIVATE); or VALIDATION_ERROR" };
 
 const WebhooksService = defineService({
 	name: "webhooks",
-	mixins: [DbMixin({ schema: "webhooks" })],
+	mixins: [DbMixin({ schema: "webhooks" }), OutboxMixin()],
 	settings: { rest: "/" },
+
+	// @ts-expect-error -- read by the @moleculer/channels middleware (lib/node.ts); AppServiceSchema does not type it.
+	channels: {
+		[OUTBOX_CHANNEL]: outboxConsumer("webhooks", function (this: any, msg: OutboxMessage) {
+			return this.ingest(msg);
+		}),
+	},
 
 	actions: {
 		create: {
@@ -179,14 +168,17 @@ const WebhooksService = defineService({
 				rejectNulls(p as any, ["status"]);
 				await this.checkUrl(p.url);
 				const secret = newSecret();
-				const row: q.EndpointRow = await this.db.transaction((trx: Knex.Transaction) =>
-					q.insertEndpoint(
+				const row: q.EndpointRow = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const ep = await q.insertEndpoint(
 						trx,
 						{ id: crypto.randomUUID(), club_id: ctx.meta.clubId, url: p.url, events: canonicalEvents(p.events), description: p.description ?? null, status: p.status ?? "active" },
 						seal(secret, this.sealingKey),
 						crypto.randomUUID(),
-					),
-				);
+					);
+					const after = toEndpoint(ep);
+					await this.recordChange(trx, ctx, { action: "webhooks.create", target: { type: "webhook", id: ep.id }, changes: changesOf(null, after) });
+					return ep;
+				});
 				return created(ctx, { ...toEndpoint(row), secret }, `/api/v1/webhooks/${row.id}`);
 			},
 		},
@@ -195,7 +187,7 @@ const WebhooksService = defineService({
 			rest: "GET /webhooks",
 			auth: "admin",
 			params: { ...listParams },
-			openapi: { summary: "List webhook endpoints", description: "Newest first; no secrets.", tags: ["webhooks"], responses: { "200": { description: "A page of endpoints", schema: list(endpointEntity) } } },
+			openapi: { summary: "List webhook endpoints", description: "Newest first; no secrets.", tags: ["webhooks"], responses: { "200": { description: "A page of endpoints", schema: pageOf("WebhookEndpoint") } } },
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<WebhookEndpoint>> {
 				return paginate(q.endpointsOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor }, toEndpoint);
 			},
@@ -234,7 +226,11 @@ const WebhooksService = defineService({
 					if (p.events !== undefined) changes.events = canonicalEvents(p.events);
 					if (p.description !== undefined) changes.description = p.description;
 					if (p.status !== undefined) changes.status = p.status;
-					return Object.keys(changes).length ? q.updateEndpoint(trx, ctx.meta.clubId, p.id, changes) : current;
+					if (!Object.keys(changes).length) return current;
+					const updated = await q.updateEndpoint(trx, ctx.meta.clubId, p.id, changes);
+					const diff = changesOf(toEndpoint(current), toEndpoint(updated));
+					if (Object.keys(diff).length) await this.recordChange(trx, ctx, { action: "webhooks.update", target: { type: "webhook", id: p.id }, changes: diff });
+					return updated;
 				});
 				if (row.status === "active") this.worker?.kick();
 				return toEndpoint(row);
@@ -247,7 +243,13 @@ const WebhooksService = defineService({
 			params: { id: ID },
 			openapi: { summary: "Delete a webhook endpoint", description: "Its secrets and deliveries go with it; nothing more is sent to it.", tags: ["webhooks"], responses: { "204": { description: "Deleted" } } },
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
-				if (!isUuid(ctx.params.id) || !(await q.deleteEndpoint(this.db, ctx.meta.clubId, ctx.params.id))) throw new NotFoundError("Webhook endpoint");
+				if (!isUuid(ctx.params.id)) throw new NotFoundError("Webhook endpoint");
+				await this.db.transaction(async (trx: Knex.Transaction) => {
+					const current = await q.lockEndpoint(trx, ctx.meta.clubId, ctx.params.id);
+					if (!current) throw new NotFoundError("Webhook endpoint");
+					await q.deleteEndpoint(trx, ctx.meta.clubId, current.id);
+					await this.recordChange(trx, ctx, { action: "webhooks.delete", target: { type: "webhook", id: current.id }, changes: changesOf(toEndpoint(current), null) });
+				});
 				return noContent(ctx);
 			},
 		},
@@ -268,7 +270,9 @@ const WebhooksService = defineService({
 				const [row, until]: [q.EndpointRow, Date] = await this.db.transaction(async (trx: Knex.Transaction) => {
 					const ep = await q.lockEndpoint(trx, ctx.meta.clubId, ctx.params.id);
 					if (!ep) throw new NotFoundError("Webhook endpoint");
-					return [ep, await q.rotateSecret(trx, ctx.meta.clubId, ep.id, crypto.randomUUID(), seal(secret, this.sealingKey))];
+					const until = await q.rotateSecret(trx, ctx.meta.clubId, ep.id, crypto.randomUUID(), seal(secret, this.sealingKey));
+					await this.recordChange(trx, ctx, { action: "webhooks.rotateSecret", target: { type: "webhook", id: ep.id } });
+					return [ep, until];
 				});
 				return { ...toEndpoint(row), secret, previousSecretExpiresAt: new Date(until).toISOString() };
 			},
@@ -288,9 +292,13 @@ const WebhooksService = defineService({
 				const ep = await this.endpointOf(ctx, ctx.params.id);
 				const eventId = crypto.randomUUID();
 				const data = { endpointId: ep.id, message: "A test event from Clubhouse" };
-				const [row] = await q.insertDeliveries(this.db, [
-					{ id: crypto.randomUUID(), club_id: ctx.meta.clubId, endpoint_id: ep.id, event_id: eventId, type: TEST_EVENT, body: deliveryBody(TEST_EVENT, new Date().toISOString(), data) },
-				]);
+				const row: q.DeliveryRow = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const [d] = await q.insertDeliveries(trx, [
+						{ id: crypto.randomUUID(), club_id: ctx.meta.clubId, endpoint_id: ep.id, event_id: eventId, type: TEST_EVENT, body: deliveryBody(TEST_EVENT, new Date().toISOString(), data) },
+					]);
+					await this.recordChange(trx, ctx, { action: "webhooks.test", target: { type: "webhook", id: ep.id } });
+					return d;
+				});
 				this.worker?.kick();
 				ctx.meta.$statusCode = 202;
 				return toDelivery(row);
@@ -301,7 +309,7 @@ const WebhooksService = defineService({
 			rest: "GET /webhooks/:id/deliveries",
 			auth: "admin",
 			params: { id: ID, status: { type: "enum", values: [...q.DELIVERY_STATUSES], optional: true }, ...listParams },
-			openapi: { summary: "An endpoint's deliveries", description: "Newest first; `?status=` filters.", tags: ["webhooks"], responses: { "200": { description: "A page of deliveries", schema: list(deliveryEntity) } } },
+			openapi: { summary: "An endpoint's deliveries", description: "Newest first; `?status=` filters.", tags: ["webhooks"], responses: { "200": { description: "A page of deliveries", schema: pageOf("Delivery") } } },
 			async handler(this: any, ctx: Context<{ id: string; status?: q.DeliveryStatus; limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Delivery>> {
 				const ep = await this.endpointOf(ctx, ctx.params.id);
 				const query = q.deliveriesOf(this.db, ctx.meta.clubId, ep.id);
@@ -324,7 +332,11 @@ const WebhooksService = defineService({
 			async handler(this: any, ctx: Context<{ id: string; deliveryId: string }, HttpMeta>): Promise<Delivery> {
 				const { id, deliveryId } = ctx.params;
 				if (!isUuid(id) || !isUuid(deliveryId)) throw new NotFoundError("Delivery");
-				const row = await q.rearmDelivery(this.db, ctx.meta.clubId, id, deliveryId);
+				const row: q.DeliveryRow | undefined = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const d = await q.rearmDelivery(trx, ctx.meta.clubId, id, deliveryId);
+					if (d) await this.recordChange(trx, ctx, { action: "webhooks.retry", target: { type: "delivery", id: d.id } });
+					return d;
+				});
 				if (!row) {
 					if (await q.findDelivery(this.db, ctx.meta.clubId, id, deliveryId)) throw new ConflictError("DELIVERY_IN_FLIGHT", "The delivery is being sent right now; retry it once this attempt has ended");
 					throw new NotFoundError("Delivery");
@@ -337,6 +349,21 @@ const WebhooksService = defineService({
 	},
 
 	methods: {
+		/** One outbox entry: a delivery per endpoint of its club that takes its event type. */
+		async ingest(this: any, msg: OutboxMessage): Promise<number> {
+			const type = msg?.event?.type;
+			if (!type || !(EVENT_TYPES as readonly string[]).includes(type) || !isUuid(msg.clubId)) return 0;
+			const endpoints = await q.endpointsFor(this.db, msg.clubId, type);
+			if (!endpoints.length) return 0;
+			const body = deliveryBody(type, msg.at, msg.event!.data);
+			const rows = await q.insertDeliveries(
+				this.db,
+				endpoints.map(ep => ({ id: crypto.randomUUID(), club_id: msg.clubId, endpoint_id: ep.id, event_id: msg.id, type, body })),
+			);
+			if (rows.length) this.worker?.kick();
+			return rows.length;
+		},
+
 		async endpointOf(this: any, ctx: Context<unknown, HttpMeta>, id: string): Promise<q.EndpointRow> {
 			const row = isUuid(id) ? await q.findEndpoint(this.db, ctx.meta.clubId, id) : undefined;
 			if (!row) throw new NotFoundError("Webhook endpoint");
@@ -346,7 +373,7 @@ const WebhooksService = defineService({
 		/** Registration's SSRF check (the worker runs it again before every attempt). */
 		async checkUrl(this: any, url: string): Promise<void> {
 			const env = readEnv();
-			await checkUrl(url, { allowHttp: env.webhookAllowHttp, allowPrivate: env.webhookAllowPrivate });
+			await checkRegisteredUrl(url, { allowHttp: env.webhookAllowHttp, allowPrivate: env.webhookAllowPrivate });
 		},
 	},
 

@@ -25,6 +25,8 @@ export interface WorkerOptions {
 }
 
 export class DeliveryWorker {
+	/** Attempts this worker made (ok or not) since it was created. */
+	attempts = 0;
 	private inFlight = new Set<Promise<void>>();
 	private pollTimer: NodeJS.Timeout | null = null;
 	private wakeTimer: NodeJS.Timeout | null = null;
@@ -125,6 +127,7 @@ export class DeliveryWorker {
 			// The lease runs out and the delivery is due again: sent twice at worst, never lost.
 			if (!this.stopped) this.opts.logger.warn(`Webhooks: recording the outcome of delivery ${row.id} failed:`, (err as Error)?.message ?? err);
 		}
+		this.attempts++;
 		this.opts.onAttempt?.(result.ok);
 	}
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
 import { app, newClub, type Running, type TestClub } from "../../../test/support/app";
+import { OUTBOX_CHANNEL, outboxConsumer, type OutboxMessage } from "../../../mixins/outbox.mixin";
 import { startReceiver, until, withEnv, type Receiver, type Received } from "./receiver";
 
 const MISSING = "00000000-0000-4000-8000-000000000000";
@@ -69,6 +70,27 @@ describe("Webhooks", function () {
 			assert.equal((await a.http.del(`/webhooks/${ep.id}`, { key: club.admin })).status, 204);
 			assert.equal((await a.http.get(`/webhooks/${ep.id}`, { key: club.admin })).status, 404);
 			assert.equal((await a.http.del(`/webhooks/${ep.id}`, { key: club.admin })).status, 404);
+		});
+
+		it("when endpoints are created, changed, rotated, tested and deleted, then each change leaves one outbox entry for the audit trail, without secrets", async () => {
+			const seen: OutboxMessage[] = [];
+			a.brokers[0].createService({ name: "webhooks-audit-probe", channels: { [OUTBOX_CHANNEL]: outboxConsumer("webhooks-audit-probe", async (m: OutboxMessage) => void seen.push(m)) } } as any);
+			await a.brokers[0].waitForServices(["webhooks-audit-probe"]);
+			const ep = await register("/audited", { events: ["clients.created"] });
+			await a.http.patch(`/webhooks/${ep.id}`, { events: ["clients.created"], status: "paused" }, { key: club.admin });
+			const rot = (await a.http.post(`/webhooks/${ep.id}/rotate-secret`, {}, { key: club.admin })).body;
+			const test = (await a.http.post(`/webhooks/${ep.id}/test`, {}, { key: club.admin })).body;
+			await a.http.post(`/webhooks/${ep.id}/deliveries/${test.id}/retry`, {}, { key: club.admin });
+			await a.http.del(`/webhooks/${ep.id}`, { key: club.admin });
+			const mine = () => seen.filter(m => m.target.id === ep.id || m.target.id === test.id);
+			const entries = await until(mine, l => l.length === 6, "six entries");
+			assert.deepEqual(entries.map(m => m.action), ["webhooks.create", "webhooks.update", "webhooks.rotateSecret", "webhooks.test", "webhooks.retry", "webhooks.delete"]);
+			assert.deepEqual(entries[0].changes, { url: [null, ep.url], events: [null, ["clients.created"]], status: [null, "active"] });
+			assert.deepEqual(entries[1].changes, { status: ["active", "paused"] });
+			assert.equal(entries[5].changes!.url[0], ep.url);
+			assert.ok(entries.every(m => m.clubId === club.club.id && m.actor.type === "key" && m.event === null));
+			const text = JSON.stringify(entries);
+			assert.ok(!text.includes(ep.secret) && !text.includes(rot.secret) && !text.includes("whsec_"));
 		});
 
 		it("when the body has unknown fields, no events, an unknown event type or a non-URL, then 422 names the field", async () => {
@@ -286,6 +308,62 @@ describe("Webhooks", function () {
 		});
 	});
 
+	describe("domain events (transactional outbox)", () => {
+		let mine: TestClub;
+		before(async () => {
+			mine = await newClub(a.http);
+		});
+		/** A committed change with its event, recorded as the clients service's actions do. */
+		const commit = async (type: string, data: unknown, c = mine) => {
+			const clients: any = a.brokers[0].getLocalService("clients");
+			const ctx = { meta: { clubId: c.club.id }, requestID: null, nodeID: a.brokers[0].nodeID, caller: null };
+			await clients.db.transaction((trx: any) => clients.recordChange(trx, ctx, { action: type.replace("d", ""), target: { type: "client", id: (data as any).id ?? "x" }, event: { type, data } }));
+		};
+
+		it("when a change with an event commits, then every endpoint taking its type gets it once, as { type, timestamp, data }, and the others do not", async () => {
+			const all = await register("/events-all", {}, mine);
+			const clientsOnly = await register("/events-clients", { events: ["clients.created", "clients.deleted"] }, mine);
+			const groupsOnly = await register("/events-groups", { events: ["groups.updated"] }, mine);
+			const elsewhere = await register("/events-other-club", {}, other);
+			const data = { id: "7d1f6f2e-2b8e-4a51-9d7e-0c5b8a0e1111", fullName: "Ana García", email: "ana@example.com" };
+			const before = Date.now();
+			await commit("clients.created", data);
+			const [got] = await until(() => at("/events-clients"), l => l.length === 1, "clients.created at the clients endpoint");
+			await until(() => at("/events-all"), l => l.length === 1, "clients.created at the * endpoint");
+			const payload: any = new Webhook(clientsOnly.secret).verify(got.body, got.headers);
+			assert.deepEqual(payload.data, data);
+			assert.equal(payload.type, "clients.created");
+			assert.ok(Date.parse(payload.timestamp) >= before - 1000 && Date.parse(payload.timestamp) <= Date.now());
+			new Webhook(all.secret).verify(at("/events-all")[0].body, at("/events-all")[0].headers);
+			const [d] = await until(() => deliveries(clientsOnly.id, mine), l => l[0]?.status === "delivered", "logged");
+			assert.equal(d.type, "clients.created");
+			assert.equal(d.eventId, (await deliveries(all.id, mine))[0].eventId, "one event id for every endpoint");
+			assert.notEqual(d.id, (await deliveries(all.id, mine))[0].id, "one delivery (webhook-id) per endpoint");
+
+			await commit("clients.merged", { targetId: data.id, sourceId: "7d1f6f2e-2b8e-4a51-9d7e-0c5b8a0e2222" });
+			await until(() => at("/events-all"), l => l.length === 2, "clients.merged at the * endpoint");
+			await new Promise(r => setTimeout(r, 300));
+			assert.equal(at("/events-clients").length, 1);
+			assert.equal(at("/events-groups").length, 0);
+			assert.equal(at("/events-other-club").length, 0);
+			assert.equal((await deliveries(elsewhere.id, other)).length, 0);
+		});
+
+		it("when the same outbox entry arrives twice, then it is delivered once per endpoint; entries without a webhook event are ignored", async () => {
+			const ep = await register("/events-replay", {}, mine);
+			const webhooks: any = a.brokers[0].getLocalService("webhooks");
+			const msg = { id: "9c0e8f5a-1d2b-4c3d-8e4f-5a6b7c8d9e01", clubId: mine.club.id, at: new Date().toISOString(), service: "groups", action: "groups.update", actor: { type: "service", id: "t", name: "t" }, requestId: null, target: { type: "group", id: "g" }, changes: null, event: { type: "groups.updated", data: { id: "g" } } };
+			assert.equal(await webhooks.ingest(msg), 3, "this endpoint, and the * and groups.updated ones of the previous test");
+			assert.equal(await webhooks.ingest(msg), 0);
+			assert.equal(await webhooks.ingest({ ...msg, id: "9c0e8f5a-1d2b-4c3d-8e4f-5a6b7c8d9e02", event: null }), 0);
+			assert.equal(await webhooks.ingest({ ...msg, id: "9c0e8f5a-1d2b-4c3d-8e4f-5a6b7c8d9e03", event: { type: "categories.updated", data: {} } }), 0);
+			await until(() => at("/events-replay"), l => l.length === 1, "the event");
+			await new Promise(r => setTimeout(r, 300));
+			assert.equal(at("/events-replay").length, 1);
+			assert.equal((await deliveries(ep.id, mine)).length, 1);
+		});
+	});
+
 	describe("SSRF", () => {
 		it("when http:, loopback, private, link-local, CGNAT, unspecified or mapped addresses are registered with the flags off, then 422 URL_NOT_ALLOWED", async () => {
 			const restore = withEnv({ WEBHOOK_ALLOW_HTTP: undefined, WEBHOOK_ALLOW_PRIVATE: undefined });
@@ -311,13 +389,28 @@ describe("Webhooks", function () {
 					"https://user:pass@example.com/hook",
 					"ftp://example.com/hook",
 				];
+				const fresh = await newClub(a.http);
 				for (const url of urls) {
-					const res = await a.http.post("/webhooks", { url, events: ["*"] }, { key: club.admin });
+					const res = await a.http.post("/webhooks", { url, events: ["*"] }, { key: fresh.admin });
 					assert.equal(res.status, 422, `${url}: ${res.text}`);
 					assert.equal(res.body.type, "URL_NOT_ALLOWED", url);
 					assert.equal(res.body.data[0].field, "url");
 				}
-				assert.equal((await a.http.get("/webhooks", { key: other.admin })).body.items.length, 0);
+				assert.equal((await a.http.get("/webhooks", { key: fresh.admin })).body.items.length, 0);
+			} finally {
+				restore();
+			}
+		});
+
+		it("when a host does not resolve, then it may be registered and each attempt fails before connecting (retried, then failed)", async () => {
+			const restore = withEnv({ WEBHOOK_ALLOW_HTTP: undefined, WEBHOOK_ALLOW_PRIVATE: undefined, WEBHOOK_RETRY_SCHEDULE_S: "0" });
+			try {
+				const res = await a.http.post("/webhooks", { url: "https://hooks.clubhouse.invalid/x", events: ["*"] }, { key: club.admin });
+				assert.equal(res.status, 201, res.text);
+				await a.http.post(`/webhooks/${res.body.id}/test`, {}, { key: club.admin });
+				const [d] = await until(() => deliveries(res.body.id), l => l[0]?.status === "failed", "failed attempts", 20_000);
+				assert.equal(d.attempts, 2);
+				assert.match(d.lastError, /does not resolve/);
 			} finally {
 				restore();
 			}
