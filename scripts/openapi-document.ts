@@ -1,31 +1,19 @@
 /**
- * The OpenAPI document without a running server: every service of a node is created (not
- * started: no database, no transporter), registered in the local registry, and the gateway's
- * own `openApiDocument()` builds the document exactly as `GET /api/openapi.json` serves it.
+ * Writes the OpenAPI document, built without a server (scripts/openapi-lint.ts `offlineDocument`),
+ * to a file: the input of the console's generated API client (scripts/console-build.ts).
  *
- *   npx tsx scripts/openapi-document.ts [out.json]     (stdout when no file is given)
+ *   npx tsx scripts/openapi-document.ts out.json
  */
 import fs from "node:fs";
-import { readEnv, SERVICE_NAMES } from "../moleculer.config";
-import { createNode } from "../lib/node";
-
-export function openApiDocument(): Record<string, any> {
-	const env = { ...readEnv(), services: [...SERVICE_NAMES], transporter: null };
-	const broker = createNode({ env, broker: { logger: false, metrics: { enabled: false } } });
-	// Registering announces "$services.changed" to services that never started: keep it quiet.
-	(broker as any).servicesChanged = () => undefined;
-	for (const svc of broker.services as any[]) broker.registry.registerLocalService(svc._serviceSpecification);
-	const api: any = broker.getLocalService("api");
-	return api.openApiDocument();
-}
+import { offlineDocument } from "./openapi-lint";
 
 if (require.main === module) {
-	const text = JSON.stringify(openApiDocument(), null, 2) + "\n";
 	const out = process.argv[2];
-	// Services' timers (created, never started) must not keep the process alive; exit once written.
-	if (out) {
-		fs.writeFileSync(out, text);
-		process.exit(0);
+	if (!out) {
+		console.error("usage: tsx scripts/openapi-document.ts <out.json>");
+		process.exit(2);
 	}
-	process.stdout.write(text, () => process.exit(0));
+	fs.writeFileSync(out, JSON.stringify(offlineDocument(), null, 2) + "\n");
+	// The services were created (never started); their timers must not keep the process alive.
+	process.exit(0);
 }
