@@ -225,7 +225,7 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 				name: "Idempotency-Key",
 				in: "header",
 				required: action.idempotency === "required",
-				description: "Retries with the same key and body replay the first response; another body is a 422 IDEMPOTENCY_KEY_REUSED.",
+				description: "Scoped to the club across every route: retries with the same key and body replay the first response; the same key with another body, or already used on another route, is 422 IDEMPOTENCY_KEY_REUSED.",
 				schema: { type: "string", minLength: 1, maxLength: 255 },
 				example: "6f1c2a9e-top-up-0001",
 			});

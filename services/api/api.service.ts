@@ -17,6 +17,7 @@ import { OPS_PATHS } from "../../lib/openapi/ops";
 import { toHttpError } from "./http-errors";
 import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
+import { publicMetrics } from "./ops-privacy";
 import { renderDocsPage } from "./docs-page";
 import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
@@ -53,7 +54,11 @@ export function sha256(text: string): string {
 class InlinePrometheus extends (MetricReporters as any).Prometheus {
 	init(registry: any) {
 		(Object.getPrototypeOf((MetricReporters as any).Prometheus.prototype) as any).init.call(this, registry);
-		this.defaultLabels = { namespace: registry.broker.namespace, nodeID: registry.broker.nodeID };
+		this.defaultLabels = { namespace: registry.broker.namespace };
+	}
+	/** Without what tells about the host (ops-privacy.ts). */
+	generatePrometheusResponse() {
+		return publicMetrics(super.generatePrometheusResponse());
 	}
 	stop() {
 		return Promise.resolve();
@@ -114,7 +119,8 @@ const ApiService = defineService({
 				},
 				aliases: {
 					"GET /health"(this: any, req: Req, res: ServerResponse) {
-						this.sendJson(res, 200, { status: "ok", nodeID: this.broker.nodeID });
+						// No node id: by default it is `<hostname>-<pid>` (ops-privacy.ts).
+						this.sendJson(res, 200, { status: "ok" });
 					},
 					async "GET /ready"(this: any, req: Req, res: ServerResponse) {
 						const report = await this.readiness();

@@ -15,6 +15,7 @@ import { listParams, paginate, type Page } from "../../lib/pagination";
 import { normalizeCountry } from "../../lib/normalize/country";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./clubs.queries";
+import { ClaimsMixin } from "./clubs.claims";
 import { lastAdminError, lockClubAdmins } from "../../lib/last-admin";
 import { tellEveryGateway } from "../../lib/gateways";
 
@@ -88,7 +89,7 @@ const clubEntity = ref("Club");
 
 const ClubsService = defineService({
 	name: "clubs",
-	mixins: [DbMixin({ schema: "clubs" }), OutboxMixin()],
+	mixins: [DbMixin({ schema: "clubs" }), OutboxMixin(), ClaimsMixin],
 	settings: { rest: "/" },
 
 	actions: {

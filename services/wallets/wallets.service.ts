@@ -19,7 +19,7 @@ import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
-import { IdempotencyMixin, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
+import { IdempotencyMixin, claimKey, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
 import { listParams, type Page } from "../../lib/pagination";
@@ -462,28 +462,34 @@ const WalletsService = defineService({
 			const key = keyOf(ctx);
 			if (key === undefined || key.length < 1 || key.length > 255) return null;
 			const clubId = ctx.meta.clubId;
-			let wallet: q.WalletRow;
-			try {
-				wallet = await this.resolveWallet(this.db, clubId, ctx.params);
-			} catch (err) {
-				if (isClientError(err)) return null; // stored under the key by the mixin path
-				throw err;
+			const p = ctx.params;
+			// Named by id (REST always is): the batch reads the wallet under its lock, no lookup first.
+			let walletId = p.clientId === undefined && p.currency === undefined && (p.id === undefined || p.walletId === undefined || p.id === p.walletId) ? (p.id ?? p.walletId) : undefined;
+			if (walletId === undefined || !UUID_RE.test(walletId)) {
+				try {
+					walletId = (await this.resolveWallet(this.db, clubId, p)).id as string;
+				} catch (err) {
+					if (isClientError(err)) return null; // stored under the key by the mixin path
+					throw err;
+				}
 			}
+			const hash = requestHash(ctx);
+			await claimKey(this, ctx, key, hash); // club-wide, as the mixin does
 			const outcome: DebitOutcome = await this.batcher.debit({
 				clubId,
-				wallet,
+				walletId,
 				key,
-				hash: requestHash(ctx),
+				hash,
 				id: crypto.randomUUID(),
-				amount: ctx.params.amount,
-				reference: ctx.params.reference ?? null,
+				amount: p.amount,
+				reference: p.reference ?? null,
 				toBody: toTransaction,
 			});
 			if (outcome.kind === "fallback") return null;
 			if (outcome.kind === "refused") throw outcome.err;
 			// Committed: the answer and the event.
 			const transaction = outcome.body as Transaction;
-			ctx.emit("wallets.transacted", { clubId, walletId: wallet.id, clientId: wallet.client_id, transaction } satisfies TransactedEvent);
+			ctx.emit("wallets.transacted", { clubId, walletId: outcome.wallet.id, clientId: outcome.wallet.client_id, transaction } satisfies TransactedEvent);
 			return created(ctx, transaction, transactionLocation(transaction));
 		},
 
