@@ -18,7 +18,7 @@ import { toHttpError } from "./http-errors";
 import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
 import { publicMetrics } from "./ops-privacy";
-import { renderDocsPage } from "./docs-page";
+import { renderDocsPage, sendDocsBundle } from "./docs-page";
 import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
@@ -135,7 +135,10 @@ const ApiService = defineService({
 					},
 					"GET /api/docs"(this: any, req: Req, res: ServerResponse) {
 						res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-						res.end(renderDocsPage(this.openApiDocument()));
+						res.end(renderDocsPage());
+					},
+					"GET /api/docs/scalar.js"(this: any, req: Req, res: ServerResponse) {
+						sendDocsBundle(req, res);
 					},
 				},
 				onError(this: any, req: Req, res: ServerResponse, err: any) {
