@@ -19,6 +19,7 @@ import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
 import { publicMetrics } from "./ops-privacy";
 import { renderDocsPage, sendDocsBundle } from "./docs-page";
+import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
 import { SessionAuthMixin } from "./session-auth";
@@ -73,7 +74,8 @@ function bearer(req: IncomingMessage): string | null {
 
 const ApiService = defineService({
 	name: "api",
-	mixins: [ApiGateway, SessionAuthMixin],
+	// ConsoleStaticMixin: the staff console (console/dist) at / for what no route answers.
+	mixins: [ApiGateway, SessionAuthMixin, ConsoleStaticMixin],
 	settings: {
 		tenant: false,
 		port: readEnv().port,
