@@ -63,6 +63,8 @@ export interface Env {
 	webhookConcurrency: number;
 	/** Encrypts endpoint secrets at rest (unset: derived from PLATFORM_API_KEY). */
 	webhookSecretsKey: string | null;
+	/** Days a delivered or failed delivery stays in the log. */
+	webhookKeepDays: number;
 	/** How often each service's outbox relay looks for committed rows nobody published (ms); it also wakes on every commit. */
 	outboxPollMs: number;
 }
@@ -144,6 +146,7 @@ function webhookEnv(source: NodeJS.ProcessEnv) {
 		webhookPollMs: Math.max(10, int(source.WEBHOOK_POLL_MS, 1000, "WEBHOOK_POLL_MS")),
 		webhookConcurrency: Math.max(1, int(source.WEBHOOK_CONCURRENCY, 16, "WEBHOOK_CONCURRENCY")),
 		webhookSecretsKey: source.WEBHOOK_SECRETS_KEY || null,
+		webhookKeepDays: Math.max(1, int(source.WEBHOOK_KEEP_DAYS, 30, "WEBHOOK_KEEP_DAYS")),
 	};
 }
 

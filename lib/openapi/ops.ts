@@ -34,8 +34,8 @@ const readiness = {
 export const OPS_PATHS = {
 	"/health": op("health", "Liveness", "The node is alive.", {
 		contentType: "application/json",
-		schema: { type: "object", required: ["status", "nodeID"], properties: { status: { const: "ok" }, nodeID: { type: "string" } } },
-		example: { status: "ok", nodeID: "gw-1" },
+		schema: { type: "object", required: ["status"], properties: { status: { const: "ok" } } },
+		example: { status: "ok" },
 	}),
 	"/ready": op(
 		"ready",
@@ -44,7 +44,7 @@ export const OPS_PATHS = {
 		{ contentType: "application/json", schema: readiness, example: { ready: true, checks: { database: "ok", transporter: "ok" } } },
 		{ "503": { description: "Not ready", content: { "application/json": { schema: readiness, example: { ready: false, checks: { database: "unreachable", transporter: "ok" } } } } } },
 	),
-	"/metrics": op("metrics", "Prometheus metrics", "Moleculer's metrics in the Prometheus text format.", {
+	"/metrics": op("metrics", "Prometheus metrics", "This node's metrics in the Prometheus text format: requests, latencies, errors, registry and channel counts, memory, CPU, load. Nothing that identifies the host: no hostname, network addresses, process arguments, pid, OS user or node id.", {
 		contentType: "text/plain",
 		schema: { type: "string" },
 		example: '# HELP moleculer_request_total Number of requests\n# TYPE moleculer_request_total counter\nmoleculer_request_total{action="clients.list"} 42\n',

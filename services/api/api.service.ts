@@ -17,7 +17,9 @@ import { OPS_PATHS } from "../../lib/openapi/ops";
 import { toHttpError } from "./http-errors";
 import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
-import { renderDocsPage } from "./docs-page";
+import { publicMetrics } from "./ops-privacy";
+import { renderDocsPage, sendDocsBundle } from "./docs-page";
+import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
 import { SessionAuthMixin } from "./session-auth";
@@ -52,7 +54,11 @@ export function sha256(text: string): string {
 class InlinePrometheus extends (MetricReporters as any).Prometheus {
 	init(registry: any) {
 		(Object.getPrototypeOf((MetricReporters as any).Prometheus.prototype) as any).init.call(this, registry);
-		this.defaultLabels = { namespace: registry.broker.namespace, nodeID: registry.broker.nodeID };
+		this.defaultLabels = { namespace: registry.broker.namespace };
+	}
+	/** Without what tells about the host (ops-privacy.ts). */
+	generatePrometheusResponse() {
+		return publicMetrics(super.generatePrometheusResponse());
 	}
 	stop() {
 		return Promise.resolve();
@@ -68,7 +74,8 @@ function bearer(req: IncomingMessage): string | null {
 
 const ApiService = defineService({
 	name: "api",
-	mixins: [ApiGateway, SessionAuthMixin],
+	// ConsoleStaticMixin: the staff console (console/dist) at / for what no route answers.
+	mixins: [ApiGateway, SessionAuthMixin, ConsoleStaticMixin],
 	settings: {
 		tenant: false,
 		port: readEnv().port,
@@ -112,7 +119,8 @@ const ApiService = defineService({
 				},
 				aliases: {
 					"GET /health"(this: any, req: Req, res: ServerResponse) {
-						this.sendJson(res, 200, { status: "ok", nodeID: this.broker.nodeID });
+						// No node id: by default it is `<hostname>-<pid>` (ops-privacy.ts).
+						this.sendJson(res, 200, { status: "ok" });
 					},
 					async "GET /ready"(this: any, req: Req, res: ServerResponse) {
 						const report = await this.readiness();
@@ -127,7 +135,10 @@ const ApiService = defineService({
 					},
 					"GET /api/docs"(this: any, req: Req, res: ServerResponse) {
 						res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-						res.end(renderDocsPage(this.openApiDocument()));
+						res.end(renderDocsPage());
+					},
+					"GET /api/docs/scalar.js"(this: any, req: Req, res: ServerResponse) {
+						sendDocsBundle(req, res);
 					},
 				},
 				onError(this: any, req: Req, res: ServerResponse, err: any) {
