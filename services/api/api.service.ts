@@ -20,7 +20,8 @@ import { atTheEdge, onClientError } from "./http-edge";
 import { publicMetrics } from "./ops-privacy";
 import { keepKnownAliases } from "./known-routes";
 import { routeChecks } from "./readiness";
-import { renderDocsPage } from "./docs-page";
+import { renderDocsPage, sendDocsBundle } from "./docs-page";
+import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
 import { SessionAuthMixin } from "./session-auth";
@@ -77,7 +78,8 @@ function bearer(req: IncomingMessage): string | null {
 
 const ApiService = defineService({
 	name: "api",
-	mixins: [ApiGateway, SessionAuthMixin],
+	// ConsoleStaticMixin: the staff console (console/dist) at / for what no route answers.
+	mixins: [ApiGateway, SessionAuthMixin, ConsoleStaticMixin],
 	settings: {
 		tenant: false,
 		port: readEnv().port,
@@ -137,7 +139,10 @@ const ApiService = defineService({
 					},
 					"GET /api/docs"(this: any, req: Req, res: ServerResponse) {
 						res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-						res.end(renderDocsPage(this.openApiDocument()));
+						res.end(renderDocsPage());
+					},
+					"GET /api/docs/scalar.js"(this: any, req: Req, res: ServerResponse) {
+						sendDocsBundle(req, res);
 					},
 				},
 				onError(this: any, req: Req, res: ServerResponse, err: any) {
