@@ -164,13 +164,17 @@ const ClubsService = defineService({
 			},
 			async handler(this: any, ctx: Context<{ name: string; role: Role }, HttpMeta>) {
 				const key = generateKey();
-				const row = await q.insertKey(this.db, {
-					id: crypto.randomUUID(),
-					club_id: ctx.meta.clubId,
-					name: ctx.params.name,
-					role: ctx.params.role,
-					key_hash: hashKey(key),
-					prefix: key.slice(0, 12),
+				const row = await this.db.transaction(async (trx: any) => {
+					const row = await q.insertKey(trx, {
+						id: crypto.randomUUID(),
+						club_id: ctx.meta.clubId,
+						name: ctx.params.name,
+						role: ctx.params.role,
+						key_hash: hashKey(key),
+						prefix: key.slice(0, 12),
+					});
+					await this.recordChange(trx, ctx, { action: "clubs.createKey", target: { type: "apiKey", id: row.id }, changes: { name: [null, row.name], role: [null, row.role] } });
+					return row;
 				});
 				return created(ctx, { id: row.id, name: row.name, role: row.role, key, createdAt: row.created_at.toISOString() }, `/api/v1/api-keys/${row.id}`);
 			},
@@ -211,7 +215,9 @@ const ClubsService = defineService({
 					if (key.role === "admin" && (await q.countAdminKeys(trx, clubId, key.id)) === 0 && (await this.activeAdminMembers(ctx)) === 0) {
 						throw lastAdminError();
 					}
-					return q.revokeKey(trx, clubId, key.id);
+					const revoked = await q.revokeKey(trx, clubId, key.id);
+					await this.recordChange(trx, ctx, { action: "clubs.revokeKey", target: { type: "apiKey", id: key.id }, changes: { revoked: [false, true] } });
+					return revoked;
 				});
 				// Every gateway drops it from its cache before we answer, so "401 at once" holds on
 				// every node; so do the sessions opened with it (staff).

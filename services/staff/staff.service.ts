@@ -15,6 +15,7 @@ import type { Context } from "moleculer";
 import { Errors } from "moleculer";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin, type ChangeEntry } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, UnauthorizedError, invalid } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
@@ -62,6 +63,16 @@ const toMember = (r: q.MemberRow): StaffMember => ({
 	updatedAt: r.updated_at.toISOString(),
 });
 
+/**
+ * The context a change is recorded under when the request itself carries no actor (the
+ * public sign-in, sign-out and accept routes): the person or key it was about, in its club.
+ */
+function asActor(ctx: Context<any, any>, actor: Actor, clubId: string): Context<any, any> {
+	return { meta: { ...ctx.meta, actor, clubId }, requestID: ctx.requestID, caller: ctx.caller, nodeID: ctx.nodeID } as unknown as Context<any, any>;
+}
+
+const targetOf = (actor: Actor): ChangeEntry["target"] => (actor.type === "key" ? { type: "apiKey", id: actor.id } : { type: "staff", id: actor.id });
+
 const invalidCredentials = () => new UnauthorizedError("Wrong e-mail or password", "INVALID_CREDENTIALS");
 
 /** 429 with data.retryAfter (the gateway's Retry-After header; the data survives the transporter). */
@@ -77,7 +88,7 @@ const emailRule = { type: "email", normalize: true, max: 254 } as const;
 
 const StaffService = defineService({
 	name: "staff",
-	mixins: [DbMixin({ schema: "staff" })],
+	mixins: [DbMixin({ schema: "staff" }), OutboxMixin()],
 	settings: { rest: "/" },
 
 	actions: {
@@ -106,6 +117,8 @@ const StaffService = defineService({
 					return await this.db.transaction(async (trx: any) => {
 						const row = await q.insertMember(trx, { id, club_id: clubId, name: ctx.params.name, email: ctx.params.email, role: ctx.params.role, status: "invited" });
 						const invitation = await this.issueInvitation(trx, clubId, id);
+						const changes = Object.fromEntries((["name", "email", "role", "status"] as const).map(f => [f, [null, row[f]]]));
+						await this.recordChange(trx, ctx, { action: "staff.create", target: { type: "staff", id }, changes });
 						return created(ctx, { ...toMember(row), invitation }, `/api/v1/staff/${id}`);
 					});
 				} catch (e) {
@@ -136,6 +149,7 @@ const StaffService = defineService({
 					const row = member.password_hash ? await q.updateMember(trx, clubId, member.id, { password_hash: null }) : member;
 					const ended = await q.endMemberSessions(trx, clubId, member.id);
 					const invitation = await this.issueInvitation(trx, clubId, member.id);
+					await this.recordChange(trx, ctx, { action: "staff.invite", target: { type: "staff", id: member.id }, changes: null });
 					return { body: { ...toMember(row), invitation }, ended };
 				});
 				await this.forgetSessions(ctx, ended);
@@ -179,7 +193,10 @@ const StaffService = defineService({
 					if (!used) throw new NotFoundError("Invitation");
 					const member = await q.lockMember(trx, used.club_id, used.member_id);
 					if (!member) throw new NotFoundError("Invitation");
-					return q.updateMember(trx, used.club_id, member.id, { password_hash: passwordHash, status: member.status === "disabled" ? "disabled" : "active" });
+					const row = await q.updateMember(trx, used.club_id, member.id, { password_hash: passwordHash, status: member.status === "disabled" ? "disabled" : "active" });
+					const self = asActor(ctx, { type: "staff", id: row.id, name: row.name }, row.club_id);
+					await this.recordChange(trx, self, { action: "staff.accept", target: { type: "staff", id: row.id }, changes: row.status === member.status ? null : { status: [member.status, row.status] } });
+					return row;
 				});
 				return toMember(row);
 			},
@@ -259,7 +276,12 @@ const StaffService = defineService({
 					if (member.role === "admin" && member.status === "active" && (nextRole !== "admin" || nextStatus !== "active")) {
 						await this.assertAnotherAdmin(ctx, trx, clubId, member.id);
 					}
-					const row = Object.keys(patch).length ? await q.updateMember(trx, clubId, id, patch) : member;
+					const changes = Object.fromEntries(
+						(["name", "role", "status"] as const).filter(f => patch[f] !== undefined && patch[f] !== member[f]).map(f => [f, [member[f], patch[f]]]),
+					);
+					if (!Object.keys(changes).length) return { row: member, ended: [] };
+					const row = await q.updateMember(trx, clubId, id, patch);
+					await this.recordChange(trx, ctx, { action: "staff.update", target: { type: "staff", id }, changes });
 					const endsSessions = nextRole !== member.role || (nextStatus === "disabled" && member.status !== "disabled");
 					return { row, ended: endsSessions ? await q.endMemberSessions(trx, clubId, id) : [] };
 				});
@@ -278,7 +300,7 @@ const StaffService = defineService({
 				$$strict: true,
 				email: { ...emailRule, optional: true },
 				password: { type: "string", min: 1, max: 1024, optional: true },
-				club: { type: "string", min: 1, max: 64, optional: true },
+				club: { type: "string", min: 1, max: 200, optional: true, description: "The club's id (or name) when the e-mail signs in to several clubs" },
 				apiKey: { type: "string", min: 1, max: 512, optional: true },
 			},
 			openapi: {
@@ -336,7 +358,17 @@ const StaffService = defineService({
 			params: { $$strict: true },
 			openapi: { summary: "Sign out", tags: ["session"], responses: { "204": { description: "Signed out" }, "403": err("CSRF: the Origin header names another site") } },
 			async handler(this: any, ctx: Context<unknown, SessionMeta>) {
-				if (ctx.meta.sessionHash) await this.forgetSessions(ctx, await q.endSessionByHash(this.db, ctx.meta.sessionHash));
+				const hash = ctx.meta.sessionHash;
+				const ended = hash
+					? await this.db.transaction(async (trx: any) => {
+							const row = await q.endSessionByHash(trx, hash);
+							if (!row) return [];
+							const actor = await this.actorOfSession(trx, row);
+							await this.recordChange(trx, asActor(ctx, actor, row.club_id), { action: "staff.signOut", target: targetOf(actor) });
+							return [row.token_hash];
+						})
+					: [];
+				await this.forgetSessions(ctx, ended);
 				ctx.meta.$responseHeaders = { "Set-Cookie": clearedSessionCookie(!!ctx.meta.https) };
 				return noContent(ctx);
 			},
@@ -407,6 +439,24 @@ const StaffService = defineService({
 			if (tokenHashes.length) await tellEveryGateway(ctx, "api.forgetSessions", { tokenHashes }, "staff.sessionsEnded");
 		},
 
+		/** The candidates of one club, named by its id (as CLUB_REQUIRED lists it) or, case-insensitively, by its name. */
+		async inClub(this: any, ctx: Context, candidates: q.MemberRow[], club: string): Promise<q.MemberRow[]> {
+			if (UUID_RE.test(club)) return candidates.filter(m => m.club_id === club.toLowerCase());
+			const named = await Promise.all(candidates.map(async m => ((await this.clubOf(ctx, m.club_id)).name.toLowerCase() === club.trim().toLowerCase() ? m : null)));
+			return named.filter((m): m is q.MemberRow => m !== null);
+		},
+
+		async clubOf(this: any, ctx: Context, clubId: string): Promise<{ id: string; name: string }> {
+			return (await ctx.call("clubs.get", {}, { meta: { clubId } })) as { id: string; name: string };
+		},
+
+				/** Who an ended session spoke for. */
+		async actorOfSession(this: any, trx: any, row: q.SessionRow): Promise<Actor> {
+			if (row.key_id) return { type: "key", id: row.key_id, name: row.key_name ?? "" };
+			const m = await q.findMember(trx, row.club_id, row.member_id!);
+			return { type: "staff", id: row.member_id!, name: m?.name ?? "" };
+		},
+
 		identityOf(this: any, row: q.LiveSession): SessionIdentity {
 			const actor: Actor = row.member_id ? { type: "staff", id: row.member_id, name: row.name } : { type: "key", id: row.key_id!, name: row.name };
 			return { sessionId: row.id, clubId: row.club_id, role: row.role, keyId: actor.id, actor, expiresAt: this.expiresAt(row.last_used_at) };
@@ -424,12 +474,17 @@ const StaffService = defineService({
 		/** Opens the session, sets the cookie and answers its shape. */
 		async openSession(this: any, ctx: Context<unknown, SessionMeta>, row: Pick<q.SessionRow, "club_id" | "member_id" | "key_id" | "key_name" | "key_role">) {
 			const token = newToken();
-			const session = await q.insertSession(this.db, { id: crypto.randomUUID(), token_hash: sha256(token), ...row });
-			if (row.member_id) await q.markSignedIn(this.db, row.club_id, row.member_id);
+			const live = await this.db.transaction(async (trx: any) => {
+				const session = await q.insertSession(trx, { id: crypto.randomUUID(), token_hash: sha256(token), ...row });
+				if (row.member_id) await q.markSignedIn(trx, row.club_id, row.member_id);
+				const live = (await q.findSession(trx, row.club_id, session.id))!;
+				const { actor } = this.identityOf(live) as SessionIdentity;
+				await this.recordChange(trx, asActor(ctx, actor, row.club_id), { action: "staff.signIn", target: targetOf(actor) });
+				return live;
+			});
 			const club = await ctx.call("clubs.get", {}, { meta: { clubId: row.club_id } });
-			const live = await q.findSession(this.db, row.club_id, session.id);
 			ctx.meta.$responseHeaders = { "Set-Cookie": sessionCookie(token, !!ctx.meta.https) };
-			return this.sessionBody(club, live!);
+			return this.sessionBody(club, live);
 		},
 
 		async signInWithKey(this: any, ctx: Context<unknown, SessionMeta>, apiKey: string) {
@@ -448,15 +503,21 @@ const StaffService = defineService({
 			if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfter);
 			if (Math.random() < 0.01) void q.pruneFailures(this.db, FAILURE_WINDOW_MINUTES).catch(() => undefined);
 			let candidates: q.MemberRow[] = await q.signInCandidates(this.db, email);
-			if (club !== undefined) candidates = candidates.filter(m => m.club_id === club);
+			if (club !== undefined) candidates = await this.inClub(ctx, candidates, club);
 			const matched: q.MemberRow[] = [];
 			if (!candidates.length) await verifyNothing(password);
 			for (const m of candidates) if (await verifyPassword(m.password_hash!, password)) matched.push(m);
-			if (!matched.length) throw invalidCredentials();
+			if (!matched.length) {
+				// A failed sign-in is kept in the trail of each club whose member was tried (an unknown e-mail has no club).
+				for (const m of candidates) {
+					await this.recordChange(this.db, asActor(ctx, { type: "staff", id: m.id, name: m.name }, m.club_id), { action: "staff.signInFailed", target: { type: "staff", id: m.id } });
+				}
+				throw invalidCredentials();
+			}
 			await q.releaseAttempt(this.db, attempt.id);
 			if (matched.length > 1) {
 				const clubs = await Promise.all(matched.map(async m => {
-					const c = (await ctx.call("clubs.get", {}, { meta: { clubId: m.club_id } })) as { id: string; name: string };
+					const c = await this.clubOf(ctx, m.club_id);
 					return { id: c.id, name: c.name };
 				}));
 				throw new ConflictError("CLUB_REQUIRED", "This e-mail signs in to several clubs: say which one in 'club'", { clubs });
