@@ -41,6 +41,7 @@ const TAG_TEXT: Record<string, string> = {
 	"booking-guard": "The booking system's check before every booking.",
 	bookings: "Bookings and series recorded by the guard.",
 	imports: "CSV import jobs.",
+	audit: "The audit trail: who changed what, when (read-only).",
 	ops: "Health, readiness, metrics and this document.",
 };
 

@@ -146,6 +146,29 @@ function toMessage(r: OutboxRow): OutboxMessage {
 	};
 }
 
+/** Timestamps every entity carries: not changes of their own. */
+const NOT_CHANGES = new Set(["id", "createdAt", "updatedAt"]);
+
+/**
+ * `{ field: [before, after] }` for the fields that differ between two API-shaped entities;
+ * `before` null (a creation) lists every field the entity has. Null when nothing differs.
+ */
+export function diffChanges(before: Record<string, any> | null, after: Record<string, any>, ignore: Iterable<string> = NOT_CHANGES): Record<string, [unknown, unknown]> | null {
+	const skip = new Set(ignore);
+	const out: Record<string, [unknown, unknown]> = {};
+	for (const k of Object.keys(after)) {
+		if (skip.has(k)) continue;
+		const a = after[k] === undefined ? null : after[k];
+		if (!before) {
+			if (a !== null && !(Array.isArray(a) && !a.length)) out[k] = [null, a];
+			continue;
+		}
+		const b = before[k] === undefined ? null : before[k];
+		if (JSON.stringify(a) !== JSON.stringify(b)) out[k] = [b, a];
+	}
+	return Object.keys(out).length ? out : null;
+}
+
 /** The root transaction of a (possibly nested) knex transaction: its promise settles on commit. */
 function rootTransaction(trx: any): any {
 	let t = trx;

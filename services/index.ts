@@ -8,6 +8,7 @@ import GroupsService from "./groups/groups.service";
 import WalletsService from "./wallets/wallets.service";
 import BookingGuardService from "./booking-guard/booking-guard.service";
 import ImportService from "./import/import.service";
+import AuditService from "./audit/audit.service";
 
 export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	api: ApiService,
@@ -17,4 +18,5 @@ export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	wallets: WalletsService,
 	"booking-guard": BookingGuardService,
 	import: ImportService,
+	audit: AuditService,
 };
