@@ -117,6 +117,11 @@ export function actorOf(ctx: Context<any, any>): Actor {
 	return { type: "service", id, name: id };
 }
 
+/** The context of a change a service makes on its own (a job completing): the service is the actor. */
+export function serviceContext(service: { name: string; broker: { nodeID: string } }, clubId: string): Context<any, any> {
+	return { meta: { clubId }, caller: service.name, nodeID: service.broker.nodeID, requestID: null } as unknown as Context<any, any>;
+}
+
 interface OutboxRow {
 	club_id: string;
 	id: string;
@@ -212,18 +217,22 @@ function relaysOverJetStream(broker: any): boolean {
 
 export interface OutboxMethods {
 	recordChange(trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void>;
+	recordChanges(trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void>;
 }
 
 export function OutboxMixin(): Partial<ServiceSchema> {
 	return {
 		methods: {
 			/** Writes the change's entry (or entries) in the caller's transaction; published after commit. */
-			async recordChange(this: any, trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
-				const entries = Array.isArray(entry) ? entry : [entry];
-				if (!entries.length) return;
-				const actor = actorOf(ctx);
+			recordChange(this: any, trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
+				return this.recordChanges(trx, (Array.isArray(entry) ? entry : [entry]).map(e => ({ ctx, entry: e })));
+			},
+
+			/** The same for entries of several callers at once (a batch of their changes in one transaction). */
+			async recordChanges(this: any, trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void> {
+				if (!list.length) return;
 				const at = new Date();
-				const rows = entries.map(e => {
+				const rows = list.map(({ ctx, entry: e }) => {
 					const clubId = e.clubId ?? (ctx.meta as any)?.clubId;
 					if (!clubId) throw Object.assign(new Error(`recordChange(${e.action}): no club`), { name: "OutboxError" });
 					return {
@@ -232,7 +241,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 						at,
 						service: this.name,
 						action: e.action,
-						actor: JSON.stringify(actor),
+						actor: JSON.stringify(actorOf(ctx)),
 						request_id: ctx.requestID ?? null,
 						target_type: e.target.type,
 						target_id: String(e.target.id),

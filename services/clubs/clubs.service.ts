@@ -6,8 +6,9 @@
 import crypto from "node:crypto";
 import { defineService } from "../../lib/service";
 import type { Context } from "moleculer";
+import type { Knex } from "knex";
 import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { OutboxMixin, diffChanges } from "../../mixins/outbox.mixin";
 import { NotFoundError, invalid } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
@@ -123,6 +124,10 @@ const ClubsService = defineService({
 				const result = await this.db.transaction(async (trx: any) => {
 					const club = await q.insertClub(trx, { id: clubId, name, country: country!, currency, timezone: ctx.params.timezone });
 					const keyRow = await q.insertKey(trx, { id: crypto.randomUUID(), club_id: clubId, name: "admin", role: "admin", key_hash: hashKey(key), prefix: key.slice(0, 12) });
+					await this.recordChange(trx, ctx, [
+						{ clubId, action: "clubs.create", target: { type: "club", id: clubId }, changes: diffChanges(null, toClub(club)) },
+						{ clubId, action: "apiKeys.create", target: { type: "api-key", id: keyRow.id }, changes: { name: [null, keyRow.name], role: [null, keyRow.role] } },
+					]);
 					// Seeding is idempotent per club; if it fails the club is rolled back.
 					await ctx.call("groups.seedClub", {}, { meta: { clubId } });
 					return { club: toClub(club), apiKey: { id: keyRow.id, name: keyRow.name, role: keyRow.role, key } };
@@ -161,13 +166,18 @@ const ClubsService = defineService({
 			},
 			async handler(this: any, ctx: Context<{ name: string; role: Role }, HttpMeta>) {
 				const key = generateKey();
-				const row = await q.insertKey(this.db, {
-					id: crypto.randomUUID(),
-					club_id: ctx.meta.clubId,
-					name: ctx.params.name,
-					role: ctx.params.role,
-					key_hash: hashKey(key),
-					prefix: key.slice(0, 12),
+				const row = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const r = await q.insertKey(trx, {
+						id: crypto.randomUUID(),
+						club_id: ctx.meta.clubId,
+						name: ctx.params.name,
+						role: ctx.params.role,
+						key_hash: hashKey(key),
+						prefix: key.slice(0, 12),
+					});
+					// Never the secret: the key's name and role only.
+					await this.recordChange(trx, ctx, { action: "apiKeys.create", target: { type: "api-key", id: r.id }, changes: { name: [null, r.name], role: [null, r.role] } });
+					return r;
 				});
 				return created(ctx, { id: row.id, name: row.name, role: row.role, key, createdAt: row.created_at.toISOString() }, `/api/v1/api-keys/${row.id}`);
 			},
@@ -191,7 +201,13 @@ const ClubsService = defineService({
 			params: { id: { type: "string", min: 1, max: 64 } },
 			openapi: { summary: "Revoke an API key", tags: ["api-keys"], responses: { "204": { description: "Revoked" } } },
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
-				const row = UUID_RE.test(ctx.params.id) ? await q.revokeKey(this.db, ctx.meta.clubId, ctx.params.id) : undefined;
+				const row = UUID_RE.test(ctx.params.id)
+					? await this.db.transaction(async (trx: Knex.Transaction) => {
+							const r = await q.revokeKey(trx, ctx.meta.clubId, ctx.params.id);
+							if (r) await this.recordChange(trx, ctx, { action: "apiKeys.revoke", target: { type: "api-key", id: r.id }, changes: { revoked: [false, true] } });
+							return r;
+						})
+					: undefined;
 				if (!row) throw new NotFoundError("API key");
 				// Every gateway drops it from its cache before we answer, so "401 at once" holds on
 				// every node; the broadcast (and the cache's short TTL) cover a gateway that is slow to answer.
