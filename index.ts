@@ -70,6 +70,8 @@ async function main(): Promise<void> {
 				"Create a club:",
 				`  curl -s -X POST ${base}/api/v1/clubs -H 'Authorization: Bearer ${printKey}' -H 'Content-Type: application/json' \\`,
 				`    -d '{"name":"My Padel Club","country":"ES","currency":"EUR","timezone":"Europe/Madrid"}'`,
+				"The answer holds the club's admin API key (chk_...). Sign in to the console with it, then invite your staff (README, 'People'):",
+				`  curl -si -X POST ${base}/api/v1/session -H 'Content-Type: application/json' -d '{"apiKey":"chk_..."}'`,
 			);
 		}
 		console.log(lines.join("\n") + "\n");

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { BrokerOptions } from "moleculer";
 
-export const SERVICE_NAMES = ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import", "audit"] as const;
+export const SERVICE_NAMES = ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import", "staff", "webhooks", "audit"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface Env {
@@ -43,6 +43,26 @@ export interface Env {
 	heartbeatTimeoutS: number;
 	/** Per-key request budget per minute (0 = unlimited). */
 	rateLimitPerMinute: number;
+	/** A staff session ends after this many minutes without a request. */
+	sessionIdleMinutes: number;
+	/** Behind a proxy we trust: X-Forwarded-Proto / X-Forwarded-Host say the scheme and host the browser used. */
+	trustProxy: boolean;
+	/** Webhook URLs may be http: (not only https:). */
+	webhookAllowHttp: boolean;
+	/** Webhook URLs may resolve to loopback, private, link-local... addresses. */
+	webhookAllowPrivate: boolean;
+	/** Seconds between a failed delivery attempt and the next one; past the last, the delivery is failed. */
+	webhookRetryScheduleS: number[];
+	/** How long a receiver has to answer 2xx (ms). */
+	webhookTimeoutMs: number;
+	/** How long a node holds a claimed delivery before another node may take it over (ms, above the timeout). */
+	webhookLeaseMs: number;
+	/** How often each webhooks node looks for due deliveries (ms). */
+	webhookPollMs: number;
+	/** Deliveries one node sends at once. */
+	webhookConcurrency: number;
+	/** Encrypts endpoint secrets at rest (unset: derived from PLATFORM_API_KEY). */
+	webhookSecretsKey: string | null;
 	/** How often each service's outbox relay looks for committed rows nobody published (ms); it also wakes on every commit. */
 	outboxPollMs: number;
 }
@@ -57,6 +77,18 @@ export class ConfigError extends Error {
 
 function list(value: string | undefined): string[] {
 	return (value ?? "").split(",").map(s => s.trim()).filter(Boolean);
+}
+
+function flag(value: string | undefined): boolean {
+	return /^(1|true|yes|on)$/i.test((value ?? "").trim());
+}
+
+/** Comma list of non-negative numbers of seconds (fractions allowed). */
+function seconds(value: string | undefined, fallback: number[], name: string): number[] {
+	if (value == null || value.trim() === "") return fallback;
+	const parts = list(value).map(Number);
+	if (!parts.length || parts.some(n => !Number.isFinite(n) || n < 0)) throw new ConfigError(`${name} must be a comma list of seconds, got "${value}"`);
+	return parts;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -94,7 +126,24 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		heartbeatIntervalS: int(source.HEARTBEAT_INTERVAL_S, 5, "HEARTBEAT_INTERVAL_S"),
 		heartbeatTimeoutS: int(source.HEARTBEAT_TIMEOUT_S, 15, "HEARTBEAT_TIMEOUT_S"),
 		rateLimitPerMinute: int(source.RATE_LIMIT_PER_MINUTE, 0, "RATE_LIMIT_PER_MINUTE"),
+		sessionIdleMinutes: Math.max(1, int(source.SESSION_IDLE_MINUTES, 720, "SESSION_IDLE_MINUTES")),
+		trustProxy: source.TRUST_PROXY === "true",
 		outboxPollMs: Math.max(50, int(source.OUTBOX_POLL_MS, 1000, "OUTBOX_POLL_MS")),
+		...webhookEnv(source),
+	};
+}
+
+function webhookEnv(source: NodeJS.ProcessEnv) {
+	const timeout = Math.max(1, int(source.WEBHOOK_TIMEOUT_MS, 10_000, "WEBHOOK_TIMEOUT_MS"));
+	return {
+		webhookAllowHttp: flag(source.WEBHOOK_ALLOW_HTTP),
+		webhookAllowPrivate: flag(source.WEBHOOK_ALLOW_PRIVATE),
+		webhookRetryScheduleS: seconds(source.WEBHOOK_RETRY_SCHEDULE_S, [5, 30, 120, 600, 3600, 21600, 86400], "WEBHOOK_RETRY_SCHEDULE_S"),
+		webhookTimeoutMs: timeout,
+		webhookLeaseMs: Math.max(timeout + 1000, int(source.WEBHOOK_LEASE_MS, 30_000, "WEBHOOK_LEASE_MS")),
+		webhookPollMs: Math.max(10, int(source.WEBHOOK_POLL_MS, 1000, "WEBHOOK_POLL_MS")),
+		webhookConcurrency: Math.max(1, int(source.WEBHOOK_CONCURRENCY, 16, "WEBHOOK_CONCURRENCY")),
+		webhookSecretsKey: source.WEBHOOK_SECRETS_KEY || null,
 	};
 }
 

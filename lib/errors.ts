@@ -67,6 +67,15 @@ export function invalid(errors: FieldError[] | FieldError, message = "Parameters
 	return new ValidationError(message, "VALIDATION_ERROR", Array.isArray(errors) ? errors : [errors]);
 }
 
+/**
+ * fastest-validator lets null through an optional rule; for fields with no "null" meaning
+ * (optional means "leave as is"), null is a 422 naming the field.
+ */
+export function rejectNulls(params: Record<string, unknown>, names: string[]): void {
+	const errors = names.filter(n => params[n] === null).map(field => ({ field, type: "notNullable", message: `The '${field}' field may not be null.` }));
+	if (errors.length) throw invalid(errors);
+}
+
 /** True for errors a caller caused (4xx): safe to show, never retried. */
 export function isClientError(err: unknown): boolean {
 	const code = (err as { code?: unknown })?.code;

@@ -42,6 +42,9 @@ const TAG_TEXT: Record<string, string> = {
 	bookings: "Bookings and series recorded by the guard.",
 	imports: "CSV import jobs.",
 	audit: "The audit trail: who changed what, when (read-only).",
+	staff: "Staff members: the people of a club, invited by an admin, who sign in with e-mail and password.",
+	session: "Sign-in sessions: a cookie that authenticates like a key of the session's role.",
+	webhooks: "Signed event deliveries (Standard Webhooks) to the club's HTTPS endpoints, retried with backoff, logged and re-sendable.",
 	ops: "Health, readiness, metrics and this document.",
 };
 
@@ -244,11 +247,11 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 		if (pathParams.length) errors["404"] = "Not found (or it belongs to another club)";
 		if (op.requestBody || parameters.length) errors["422"] = "Invalid parameters: data lists { field, type, message }";
 		if (op.requestBody && !stream) {
-			errors["400"] = "Malformed JSON";
+			errors["400"] = "Malformed JSON, nested deeper than 32 levels (BODY_TOO_DEEP), or bytes that do not match the Content-Encoding (INVALID_CONTENT_ENCODING)";
 			errors["413"] = "Body over 1 MiB";
 			errors["415"] = "Body is not application/json";
 		}
-		if (action.idempotency === "required") errors["400"] = "Malformed JSON, or Idempotency-Key missing";
+		if (action.idempotency === "required") errors["400"] = `${errors["400"] ?? "Malformed JSON"}, or Idempotency-Key missing`;
 		if (action.idempotency) errors["409"] = errors["409"] ?? "Conflict (see the error type), or the same Idempotency-Key still in flight";
 		for (const [status, description] of Object.entries(errors)) {
 			if (!op.responses[status]) {
@@ -267,17 +270,22 @@ export function buildOpenApi(actions: RestAction[], opts: { basePath: string; ve
 				"Client management for sports clubs: clients, groups, categories, product access, wallets, booking guard and CSV import.\n\n" +
 				"Authenticate with `Authorization: Bearer <api key>`. Lists take `limit` (1..500, default 50) and an opaque `cursor`, and answer `{ items, nextCursor }`. " +
 				"Times are ISO 8601 UTC, dates YYYY-MM-DD, money integer minor units with an ISO 4217 currency. " +
-				"An id of another club is answered as an unknown id: 404.",
+				"An id of another club is answered as an unknown id: 404. " +
+				"Body keys named `__proto__`, `constructor` or `prototype` are unknown fields (422) at any depth. `HEAD` on a GET route answers as GET without a body. " +
+				"A URL over 8192 characters is a 414 `URI_TOO_LONG`. A route whose service has no live node answers 503 `SERVICE_UNAVAILABLE`.",
 			license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
 		},
 		servers: [{ url: "/" }],
-		security: [{ apiKey: [] }],
+		security: [{ apiKey: [] }, { session: [] }],
 		tags: [...new Set(Object.values(paths).flatMap((p: any) => Object.values(p).flatMap((o: any) => o.tags)))]
 			.sort()
 			.map(name => ({ name, description: TAG_TEXT[name] ?? `Routes of ${name}.` })),
 		paths: { ...paths, ...(opts.extraPaths ?? {}) },
 		components: {
-			securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A club API key, or the platform key where stated." } },
+			securitySchemes: {
+				apiKey: { type: "http", scheme: "bearer", description: "A club API key, or the platform key where stated." },
+				session: { type: "apiKey", in: "cookie", name: "clubhouse_session", description: "The cookie POST /session sets; a Bearer key sent with it wins." },
+			},
 			schemas: {
 				Error: {
 					type: "object",

@@ -5,6 +5,7 @@
 import type { Knex } from "knex";
 import { invalid } from "./errors";
 import { UUID_RE } from "./tenant.middleware";
+import { parseInstant } from "./dates";
 
 export const listParams = {
 	limit: { type: "number", integer: true, min: 1, max: 500, optional: true, convert: true },
@@ -29,7 +30,7 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
 	if (!cursor) return null;
 	try {
 		const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-		if (typeof at === "string" && typeof id === "string" && !Number.isNaN(Date.parse(at)) && UUID_RE.test(id)) {
+		if (typeof at === "string" && typeof id === "string" && parseInstant(at) !== undefined && UUID_RE.test(id)) {
 			return { at, id };
 		}
 	} catch {

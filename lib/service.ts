@@ -5,6 +5,7 @@
  *   tenant      false for the few actions that run without ctx.meta.clubId
  *   idempotency "required" (money moves) | "optional": the Idempotency-Key header
  *   openapi     summary, tags and response schemas for the OpenAPI document
+ *   session     the gateway hands it the session cookie's hash and the scheme (sign-in, sign-out)
  */
 import type { ActionSchema, Context, ServiceSchema } from "moleculer";
 import type { ActionOpenApi } from "./openapi";
@@ -18,6 +19,7 @@ export interface AppAction extends Omit<ActionSchema, "handler" | "rest"> {
 	tenant?: boolean;
 	idempotency?: "required" | "optional";
 	openapi?: ActionOpenApi;
+	session?: boolean;
 	timeout?: number;
 	handler(this: any, ctx: Context<any, any>): any;
 }

@@ -9,6 +9,8 @@ import WalletsService from "./wallets/wallets.service";
 import BookingGuardService from "./booking-guard/booking-guard.service";
 import ImportService from "./import/import.service";
 import AuditService from "./audit/audit.service";
+import StaffService from "./staff/staff.service";
+import WebhooksService from "./webhooks/webhooks.service";
 
 export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	api: ApiService,
@@ -19,4 +21,6 @@ export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	"booking-guard": BookingGuardService,
 	import: ImportService,
 	audit: AuditService,
+	staff: StaffService,
+	webhooks: WebhooksService,
 };

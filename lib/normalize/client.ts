@@ -15,6 +15,7 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
 import { fold, normalizeCountry } from "./country";
+import { isCalendarDate } from "../dates";
 
 export { normalizeCountry, fold } from "./country";
 
@@ -145,17 +146,8 @@ export function normalizeGender(input: unknown, language?: Language | null): Gen
 
 // ---------------------------------------------------------------- birth date
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True for a YYYY-MM-DD that names a real calendar day. */
-export function isCalendarDate(text: unknown): text is string {
-	if (typeof text !== "string") return false;
-	const m = ISO_DATE.exec(text);
-	if (!m) return false;
-	const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-	const date = new Date(Date.UTC(y, mo - 1, d));
-	return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
+/** True for a YYYY-MM-DD that names a real calendar day (lib/dates.ts). */
+export { isCalendarDate };
 
 /** Today as YYYY-MM-DD. Birth dates are compared to the latest calendar day on Earth (UTC+14). */
 function latestToday(now: Date): string {

@@ -14,12 +14,18 @@ import { readEnv } from "../../moleculer.config";
 import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError, invalid } from "../../lib/errors";
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
 import { toHttpError } from "./http-errors";
+import { guardBody } from "./body-guard";
+import { atTheEdge, onClientError } from "./http-edge";
 import { renderDocsPage } from "./docs-page";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
+import { SessionAuthMixin } from "./session-auth";
+import { PLATFORM_ACTOR, type Actor } from "../staff/staff.types";
 
 /** moleculer-web's own callAction, which ours wraps for streamed uploads. */
 const webCallAction = (ApiGateway as any).methods.callAction;
+/** moleculer-web's own httpHandler, behind our edge (http-edge.ts: HEAD, 414). */
+const webHttpHandler = (ApiGateway as any).methods.httpHandler;
 
 export const API_BASE = "/api/v1";
 const ROLE_RANK: Record<string, number> = { viewer: 1, staff: 2, admin: 3 };
@@ -29,6 +35,10 @@ export interface KeyIdentity {
 	keyId: string;
 	clubId: string;
 	role: "admin" | "staff" | "viewer";
+	/** The key's name (clubs.resolveKey), or a session's actor and id (session-auth.ts). */
+	name?: string;
+	actor?: Actor;
+	sessionId?: string;
 }
 
 type Req = IncomingMessage & { $action?: any; $params?: Record<string, unknown>; $ctx?: Context<any, any>; $alias?: any; $startedAt?: bigint; $keyId?: string; $route?: any; $logged?: boolean; $endpoint?: any };
@@ -57,7 +67,7 @@ function bearer(req: IncomingMessage): string | null {
 
 const ApiService = defineService({
 	name: "api",
-	mixins: [ApiGateway],
+	mixins: [ApiGateway, SessionAuthMixin],
 	settings: {
 		tenant: false,
 		port: readEnv().port,
@@ -183,17 +193,21 @@ const ApiService = defineService({
 				}
 				ctx.meta.idempotencyKey = key;
 			}
+			this.sessionRequest(ctx, req);
 			if (required === "public") return;
 			const token = bearer(req);
-			if (!token) throw new UnauthorizedError(token === "" ? "Use 'Authorization: Bearer <api key>'" : undefined);
-			const hash = sha256(token);
-			if (this.platformKeyHash && crypto.timingSafeEqual(Buffer.from(hash, "hex"), this.platformKeyHash)) {
+			// No Authorization header: the session cookie, if any (session-auth.ts). A key always wins.
+			const session: KeyIdentity | null = token === null ? await this.sessionIdentity(ctx, req) : null;
+			if (!token && !session) throw new UnauthorizedError(token === "" ? "Use 'Authorization: Bearer <api key>'" : undefined);
+			const hash = token ? sha256(token) : "";
+			if (token && this.platformKeyHash && crypto.timingSafeEqual(Buffer.from(hash, "hex"), this.platformKeyHash)) {
 				if (required !== "platform") throw new ForbiddenError("The platform key may only create clubs and register verified profiles");
 				ctx.meta.platform = true;
+				ctx.meta.actor = PLATFORM_ACTOR;
 				req.$keyId = "platform";
 				return;
 			}
-			const identity: KeyIdentity | null = await this.resolveKey(ctx, hash);
+			const identity: KeyIdentity | null = session ?? (await this.resolveKey(ctx, hash));
 			if (!identity) throw new UnauthorizedError("Unknown or revoked API key");
 			req.$keyId = identity.keyId;
 			if (required === "platform") throw new ForbiddenError("This route needs the platform key");
@@ -207,6 +221,8 @@ const ApiService = defineService({
 			ctx.meta.clubId = identity.clubId;
 			ctx.meta.keyId = identity.keyId;
 			ctx.meta.role = identity.role;
+			ctx.meta.actor = identity.actor ?? { type: "key", id: identity.keyId, name: identity.name ?? "" };
+			if (identity.sessionId) ctx.meta.sessionId = identity.sessionId;
 			if (this.rateLimit > 0) {
 				const { count, resetAt } = (await ctx.call("clubs.rateLimitHit", {})) as { count: number; resetAt: string };
 				if (count > this.rateLimit) {
@@ -218,6 +234,8 @@ const ApiService = defineService({
 
 		/** After auth (an unauthenticated caller learns nothing): content type and where params come from. */
 		checkRequestShape(this: any, req: Req) {
+			guardBody((req as any).body);
+			guardBody((req as any).query);
 			const isStream = req.$alias?.type === "stream";
 			const ct = String(req.headers["content-type"] ?? "");
 			const isJson = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(ct);
@@ -292,13 +310,25 @@ const ApiService = defineService({
 			this.keyLookups.delete(hash);
 		},
 
+		/** Every request enters here (http-edge.ts), then moleculer-web routes it. */
+		httpHandler(this: any, req: Req, res: ServerResponse, next?: unknown) {
+			if (atTheEdge(req, res)) return;
+			return webHttpHandler.call(this, req, res, next);
+		},
+
+		/** moleculer-web's, without its stack-trace log of client errors (sendHttpError logs the 5xx). */
+		errorHandler(this: any, req: Req, res: ServerResponse, err: any) {
+			this.sendError(req, res, err);
+		},
+
 		sendHttpError(this: any, req: Req, res: ServerResponse, err: any) {
 			const { status, body } = toHttpError(err);
 			if (status >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
 			if (res.headersSent) {
 				res.end();
 			} else {
-				if (status === 429 && err.retryAfter) res.setHeader("Retry-After", String(err.retryAfter));
+				const retryAfter = err.retryAfter ?? err.data?.retryAfter;
+				if (status === 429 && retryAfter) res.setHeader("Retry-After", String(retryAfter));
 				this.sendJson(res, status, body);
 			}
 			this.accessLog(req, status);
@@ -392,6 +422,7 @@ const ApiService = defineService({
 		(this.prometheus as any).init(this.broker.metrics);
 		this.pgPool = new pg.Pool({ connectionString: env.databaseUrl ?? undefined, max: 1, connectionTimeoutMillis: 2000 });
 		this.pgPool.on("error", () => undefined);
+		this.server?.on("clientError", onClientError);
 		if (!this.platformKeyHash) this.logger.warn("PLATFORM_API_KEY is not set: clubs cannot be created through this gateway.");
 	},
 

@@ -3,6 +3,8 @@
  * name/message/type/data; anything else becomes a bare 500 (or 503/504) with no stack,
  * SQL or internal message: those are logged, never sent.
  */
+import { isDecodeFailure } from "./body-guard";
+
 export interface HttpError {
 	status: number;
 	body: { name: string; message: string; code: number; type: string; data?: unknown };
@@ -18,6 +20,12 @@ const BODY_PARSER: Record<string, [number, string, string]> = {
 	"stream.encoding.set": [400, "BAD_REQUEST", "The body could not be read."],
 };
 
+/** What was sent, short: JSON, cut at 60 characters. */
+function shownValue(value: unknown): string {
+	const text = value === undefined ? "undefined" : (JSON.stringify(value) ?? String(value));
+	return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 /** fastest-validator's entries as { field, type, message }; an unknown-fields entry becomes one per field. */
 function cleanValidationData(data: unknown): unknown {
 	if (!Array.isArray(data)) return data;
@@ -30,11 +38,18 @@ function cleanValidationData(data: unknown): unknown {
 				message: `The field '${parent + k}' is not allowed here.`,
 			}));
 		}
+		// fastest-validator's enum message puts the allowed list where the value goes ("field value 'skip, update'").
+		if (d?.type === "enumValue") {
+			return [{ field: String(d.field ?? ""), type: "enumValue", message: `The '${d.field}' field must be one of: ${d.expected}; it was ${shownValue(d.actual)}.` }];
+		}
 		return [{ field: String(d?.field ?? ""), type: String(d?.type ?? "invalid"), message: String(d?.message ?? "Invalid value") }];
 	});
 }
 
 export function toHttpError(err: any): HttpError {
+	if (isDecodeFailure(err)) {
+		return { status: 400, body: { name: "BadRequestError", message: "The body could not be decoded with its Content-Encoding.", code: 400, type: "INVALID_CONTENT_ENCODING" } };
+	}
 	const parser = typeof err?.type === "string" ? BODY_PARSER[err.type] : undefined;
 	if (parser) {
 		const [status, type, message] = parser;
@@ -49,8 +64,9 @@ export function toHttpError(err: any): HttpError {
 			type: String(err.type ?? (code === 404 ? "NOT_FOUND" : "BAD_REQUEST")),
 		};
 		if (err.data !== undefined) body.data = body.type === "VALIDATION_ERROR" ? cleanValidationData(err.data) : err.data;
-		// The bus's "no such service" must not read as "no such record" nor leak action names.
-		if (body.type === "SERVICE_NOT_FOUND") {
+		// The bus's "no such service" / "no live node for it" (both 404 in moleculer) must not read as
+		// "no such record" nor leak action names.
+		if (body.type === "SERVICE_NOT_FOUND" || body.type === "SERVICE_NOT_AVAILABLE") {
 			return { status: 503, body: { name: "ServiceUnavailableError", message: "Service unavailable", code: 503, type: "SERVICE_UNAVAILABLE" } };
 		}
 		return { status: code, body };

@@ -3,6 +3,7 @@
  * series occurrences in the club's wall-clock time. No I/O here; the service feeds facts in.
  */
 import { invalid } from "../../lib/errors";
+import { isCalendarDate as isDate, parseInstant } from "../../lib/dates";
 
 export const PAYMENT_METHODS = ["card", "wallet", "sepa_debit", "paypal", "apple_pay", "google_pay", "ideal", "bancontact", "twint"] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
@@ -118,21 +119,8 @@ export function computePrice(
 
 // ---- time -------------------------------------------------------------------------------
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** An ISO 8601 instant with an explicit offset; undefined when it is not one. */
-export function parseInstant(text: string): number | undefined {
-	if (!ISO_RE.test(text)) return undefined;
-	const ms = Date.parse(text);
-	return Number.isNaN(ms) ? undefined : ms;
-}
-
-export function isDate(text: string): boolean {
-	if (!DATE_RE.test(text)) return false;
-	const d = new Date(`${text}T00:00:00Z`);
-	return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
-}
+// Instants and dates are read by lib/dates.ts (every part real: no Feb 30th rolling over to March).
+export { parseInstant, isDate };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(tz: string): Intl.DateTimeFormat {

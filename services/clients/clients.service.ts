@@ -21,6 +21,7 @@ import { ClientLoader } from "./clients.loader";
 import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Client } from "./clients.entity";
 import { exportStream } from "./clients.export";
 import { clubGroupId } from "../../lib/club-group";
+import { DuplicatesMixin, findDuplicates, possibleDuplicates, possibleDuplicatesSchema } from "./clients.duplicates";
 
 export type { Client } from "./clients.entity";
 
@@ -90,8 +91,12 @@ const field = (f: string, type: string, message: string): FieldError => ({ field
 
 const ClientsService = defineService({
 	name: "clients",
-	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, OutboxMixin()],
-	settings: { rest: "/" },
+	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, OutboxMixin(), DuplicatesMixin],
+	settings: {
+		rest: "/",
+		/** POST /clients answers `possibleDuplicates` (bench/clients turns it off for its baseline). */
+		detectDuplicates: true,
+	},
 
 	created(this: any) {
 		this.loader = new ClientLoader(() => this.db);
@@ -119,11 +124,12 @@ const ClientsService = defineService({
 					"Inputs are normalised: e-mail trimmed and lower-cased, phone to E.164 with the client's country as region, country to ISO alpha-2, gender to female|male|other. " +
 					"Tags trimmed, lower-cased, deduplicated; a tag holding `,` `;` or `|` (the CSV tag separators) is a 422. " +
 					"No groupId: the club's default group. Same e-mail in the club: 409 CLIENT_EXISTS (data.clientId). " +
-					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields); the client is then verified.",
+					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields); the client is then verified. " +
+					"The answer also carries `possibleDuplicates`: the club's clients this one looks like (same phone, same name and birth date, a similar name), as GET /clients/:id/duplicates ranks them; the client is created all the same.",
 				tags: ["clients"],
-				responses: { "201": { description: "The client", schema: clientEntity } },
+				responses: { "201": { description: "The client, with possibleDuplicates", schema: { ...clientEntity, properties: { ...clientEntity.properties, possibleDuplicates: possibleDuplicatesSchema } } } },
 			},
-			async handler(this: any, ctx: Context<CreateClientParams, HttpMeta>): Promise<Client> {
+			async handler(this: any, ctx: Context<CreateClientParams, HttpMeta>): Promise<Client & { possibleDuplicates: ReturnType<typeof possibleDuplicates> }> {
 				const { source: askedSource, groupId, ...fields } = ctx.params;
 				if (askedSource !== undefined && ctx.meta.keyId) {
 					throw invalid(field("source", "unknownField", "The field 'source' is not allowed here (the server sets it)."));
@@ -133,7 +139,7 @@ const ClientsService = defineService({
 				if ("errors" in norm) throw invalid(norm.errors);
 				const value = norm.value as NormalizedClient;
 				const clubId = ctx.meta.clubId;
-				const client: Client = await this.idempotent(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
+				const client: Client & { possibleDuplicates: ReturnType<typeof possibleDuplicates> } = await this.idempotent(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
 					const existing = await q.findClientByEmail(trx, clubId, value.email);
 					if (existing) throw this.clientExists(existing.id);
 					const group = await this.resolveGroup(ctx, groupId, source);
@@ -169,9 +175,10 @@ const ClientsService = defineService({
 					}
 					if (verified) await trx("verified_links").insert({ email: row.email, club_id: clubId, client_id: row.id });
 					const client = toClient(row);
+					const duplicates = this.settings.detectDuplicates ? await findDuplicates(trx, clubId, { fullName: row.full_name, phone: row.phone, birthDate: row.birth_date }, row.id) : [];
 					await this.recordChange(trx, ctx, { action: "clients.create", target: { type: "client", id: client.id }, changes: diffChanges(null, client), event: { type: "clients.created", data: client } });
 					onCommit(() => ctx.emit("clients.created", { clubId, client }));
-					return created(ctx, client);
+					return created(ctx, { ...client, possibleDuplicates: possibleDuplicates(duplicates) });
 				});
 				// Also on a replay (the mixin restores the status, not the headers).
 				if (ctx.meta.$statusCode === 201) ctx.meta.$location = `/api/v1/clients/${client.id}`;

@@ -36,8 +36,19 @@ export const findActiveKeyByHash = (db: Knex, keyHash: string) =>
 export const activeKeys = (db: Knex, clubId: string) =>
 	db<ApiKeyRow>("api_keys").where({ club_id: clubId }).whereNull("revoked_at");
 
+/** A club's active key, row-locked. */
+export const findActiveKey = (trx: Knex.Transaction, clubId: string, id: string) =>
+	trx<ApiKeyRow>("api_keys").where({ club_id: clubId, id }).whereNull("revoked_at").forUpdate().first();
+
+/** The club's active admin keys, but one. */
+export const countAdminKeys = (db: Knex | Knex.Transaction, clubId: string, exceptId?: string) => {
+	const q = db("api_keys").where({ club_id: clubId, role: "admin" }).whereNull("revoked_at");
+	if (exceptId) q.whereNot({ id: exceptId });
+	return q.count<{ n: number }[]>({ n: "*" }).then(r => Number(r[0].n));
+};
+
 /** Revokes a club's active key; returns it, or undefined when there is none with that id. */
-export const revokeKey = (db: Knex, clubId: string, id: string) =>
+export const revokeKey = (db: Knex | Knex.Transaction, clubId: string, id: string) =>
 	db<ApiKeyRow>("api_keys")
 		.where({ club_id: clubId, id })
 		.whereNull("revoked_at")

@@ -15,6 +15,8 @@ import { listParams, paginate, type Page } from "../../lib/pagination";
 import { normalizeCountry } from "../../lib/normalize/country";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./clubs.queries";
+import { lastAdminError, lockClubAdmins } from "../../lib/last-admin";
+import { tellEveryGateway } from "../../lib/gateways";
 
 export const KEY_PREFIX = "chk_";
 export type Role = "admin" | "staff" | "viewer";
@@ -194,29 +196,50 @@ const ClubsService = defineService({
 			},
 		},
 
-		/** Revokes a key: it answers 401 at once on every gateway node. */
+		/** Revokes a key: it (and every session opened with it) answers 401 at once on every gateway node. */
 		revokeKey: {
 			rest: "DELETE /api-keys/:id",
 			auth: "admin",
 			params: { id: { type: "string", min: 1, max: 64 } },
-			openapi: { summary: "Revoke an API key", tags: ["api-keys"], responses: { "204": { description: "Revoked" } } },
+			openapi: {
+				summary: "Revoke an API key",
+				tags: ["api-keys"],
+				responses: {
+					"204": { description: "Revoked" },
+					"409": { description: "LAST_ADMIN: the club would keep neither an admin API key nor an active admin staff member", schema: { $ref: "#/components/schemas/Error" } },
+				},
+			},
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
-				const row = UUID_RE.test(ctx.params.id)
-					? await this.db.transaction(async (trx: Knex.Transaction) => {
-							const r = await q.revokeKey(trx, ctx.meta.clubId, ctx.params.id);
-							if (r) await this.recordChange(trx, ctx, { action: "apiKeys.revoke", target: { type: "api-key", id: r.id }, changes: { revoked: [false, true] } });
-							return r;
-						})
-					: undefined;
-				if (!row) throw new NotFoundError("API key");
+				const clubId = ctx.meta.clubId;
+				if (!UUID_RE.test(ctx.params.id)) throw new NotFoundError("API key");
+				const row: q.ApiKeyRow = await this.db.transaction(async (trx: any) => {
+					// Serialised with every other admin-removing change of the club (lib/last-admin.ts).
+					await lockClubAdmins(trx, clubId);
+					const key = await q.findActiveKey(trx, clubId, ctx.params.id);
+					if (!key) throw new NotFoundError("API key");
+					if (key.role === "admin" && (await q.countAdminKeys(trx, clubId, key.id)) === 0 && (await this.activeAdminMembers(ctx)) === 0) {
+						throw lastAdminError();
+					}
+					const revoked = await q.revokeKey(trx, clubId, key.id);
+					await this.recordChange(trx, ctx, { action: "apiKeys.revoke", target: { type: "api-key", id: key.id }, changes: { revoked: [false, true] } });
+					return revoked;
+				});
 				// Every gateway drops it from its cache before we answer, so "401 at once" holds on
-				// every node; the broadcast (and the cache's short TTL) cover a gateway that is slow to answer.
-				const gateways: any[] = this.broker.registry.getActionEndpoints("api.forgetKey")?.endpoints ?? [];
-				await Promise.all(
-					gateways.map(ep => ctx.call("api.forgetKey", { keyHash: row.key_hash }, { nodeID: ep.id, timeout: 2000 }).catch(() => undefined)),
-				);
-				ctx.broadcast("clubs.apiKeyRevoked", { keyHash: row.key_hash });
+				// every node; so do the sessions opened with it (staff).
+				await tellEveryGateway(ctx, "api.forgetKey", { keyHash: row.key_hash }, "clubs.apiKeyRevoked", { keyHash: row.key_hash, keyId: row.id, clubId });
+				if (this.broker.registry.hasService("staff")) {
+					await ctx.call("staff.endKeySessions", { keyId: row.id }).catch((err: any) => this.logger.warn(`Sessions of revoked key ${row.id} not ended yet: ${err.message}`));
+				}
 				return noContent(ctx);
+			},
+		},
+
+		/** Internal (staff, LAST_ADMIN): the club's active admin keys (committed). */
+		countAdminKeys: {
+			visibility: "public",
+			params: {},
+			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
+				return q.countAdminKeys(this.db, ctx.meta.clubId);
 			},
 		},
 
@@ -241,8 +264,16 @@ const ClubsService = defineService({
 				const a = Buffer.from(row.key_hash, "hex");
 				const b = Buffer.from(ctx.params.keyHash, "hex");
 				if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
-				return { keyId: row.id, clubId: row.club_id, role: row.role };
+				return { keyId: row.id, clubId: row.club_id, role: row.role, name: row.name };
 			},
+		},
+	},
+
+	methods: {
+		/** Active admin staff members (none when no staff service runs in this deployment). */
+		async activeAdminMembers(this: any, ctx: Context): Promise<number> {
+			if (!this.broker.registry.hasService("staff")) return 0;
+			return (await ctx.call("staff.countActiveAdmins", {})) as number;
 		},
 	},
 });

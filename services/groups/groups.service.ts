@@ -13,7 +13,7 @@ import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin, diffChanges } from "../../mixins/outbox.mixin";
-import { ConflictError, NotFoundError, invalid, type FieldError } from "../../lib/errors";
+import { ConflictError, NotFoundError, invalid, rejectNulls, type FieldError } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import { listParams, paginate, type Page } from "../../lib/pagination";
@@ -216,14 +216,6 @@ function discountText(value: number, field = "discountPercent"): string {
 	return (hundredths / 100).toFixed(2);
 }
 
-/**
- * fastest-validator lets null through an optional rule; these fields have no "null"
- * meaning (unlike maxFutureBookings or vatRate), so null is a 422, not "leave as is".
- */
-function rejectNulls(params: Record<string, unknown>, names: string[]): void {
-	const errors = names.filter(n => params[n] === null).map(field => ({ field, type: "notNullable", message: `The '${field}' field may not be null.` }));
-	if (errors.length) throw invalid(errors);
-}
 
 const nameTaken = (what: string, name: string) => new ConflictError("NAME_TAKEN", `A ${what} named '${name}' already exists in this club`, { field: "name" });
 

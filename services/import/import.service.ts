@@ -12,7 +12,6 @@
  */
 import crypto from "node:crypto";
 import type { Readable } from "node:stream";
-import busboy from "busboy";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { Errors } from "moleculer";
@@ -28,7 +27,8 @@ import { readEnv } from "../../moleculer.config";
 import type { ImportBatchClient, ImportBatchOutcome, ImportRowError } from "../clients/clients.import-batch";
 import { CHUNK_CHANNEL, DEAD_CHANNEL, MAX_ATTEMPTS, MAX_IN_FLIGHT, ADAPTER_MAX_RETRIES, WORKING_EVERY_MS } from "./import.channels";
 import { ImportFileError, readCsv, type DelimiterOption } from "./import.reader";
-import { spool, type Spool } from "./import.spool";
+import { spool, untilWritten, type Spool } from "./import.spool";
+import { UploadStreamError, guardUpload, multipartFile } from "./import.upload";
 import { creditedStream, type UploadFlowMeta } from "../../lib/upload-flow";
 import { clubGroupId } from "../../lib/club-group";
 import type { ImportRow } from "./csv/rows";
@@ -171,11 +171,14 @@ const ImportService = defineService({
 					"Body: the CSV as text/csv, or multipart/form-data with a `file` field; streamed, up to IMPORT_MAX_BYTES (default 200 MiB, else 413). " +
 					"UTF-8 (BOM or not), UTF-16 with BOM or Windows-1252; `,` `;` or tab; headers in English, French, Spanish, German or Italian. " +
 					"Answers 202 with the job once the file is read; workers go on writing it (GET /imports/{id} for progress). " +
-					"A file without the required columns (full name or first + last name, email, phone, gender, country), empty, binary or with an unclosed quote: the job is `failed` with its `error`.",
+					"A file without the required columns (full name or first + last name, email, phone, gender, country), empty, binary or with an unclosed quote: the job is `failed` with its `error`. " +
+					"A body that cannot be read to its end (the client goes away, a multipart body without its closing boundary): 400 `UPLOAD_INCOMPLETE` when the client is still there, and the job is `failed` with its `error` at once. " +
+					"An upload whose size is not known up front (chunked, no Content-Length) is first kept whole in a temporary file, so one over the limit is a 413 before any row is written (the job is `failed`, all counts 0).",
 				tags: ["imports"],
 				requestContentTypes: ["text/csv", "multipart/form-data"],
 				responses: {
 					"202": { description: "The job", schema: jobEntity },
+					"400": { description: "The body could not be read to its end (UPLOAD_INCOMPLETE)" },
 					"413": { description: "The file is over the size limit" },
 					"415": { description: "Not text/csv nor multipart/form-data" },
 				},
@@ -255,7 +258,7 @@ const ImportService = defineService({
 			params: {
 				...idParam,
 				format: { type: "enum", values: ["json", "csv"], optional: true, description: "csv: every error as a CSV download (line,field,code,message)" },
-				limit: { type: "number", integer: true, min: 1, max: 1000, optional: true, convert: true, description: "JSON page size (default 100)" },
+				limit: { ...listParams.limit, description: "JSON page size, 1..500 like every list (default 50)" },
 				cursor: listParams.cursor,
 			},
 			openapi: {
@@ -277,7 +280,7 @@ const ImportService = defineService({
 					ctx.meta.$responseHeaders = { "Content-Disposition": `attachment; filename="import-${job.id}-errors.csv"` };
 					return this.errorsCsv(clubId, job.id);
 				}
-				const limit = ctx.params.limit ?? 100;
+				const limit = ctx.params.limit ?? 50;
 				const after = this.decodeErrorCursor(ctx.params.cursor);
 				const rows: q.RowErrorRow[] = await q.errorPage(this.db, clubId, job.id, after, limit + 1);
 				const more = rows.length > limit;
@@ -342,6 +345,8 @@ const ImportService = defineService({
 							this.broker.call("api.uploadCredit", { id: flow.id, consumed }, { nodeID: flow.nodeID }).catch(() => undefined);
 						})
 					: ((ctx.stream as Readable | undefined) ?? null);
+			// Heard from now on: a failure of the body while the options are checked must not go unheard (import.upload.ts).
+			const guarded = stream ? guardUpload(stream) : null;
 			const contentType = upload.contentType.trim();
 			const multipart = /^multipart\/form-data\s*;/i.test(contentType);
 			// Refusals read the rest of the body away, so the client gets the answer, not a reset connection.
@@ -367,17 +372,22 @@ const ImportService = defineService({
 			} catch (err: any) {
 				throw refuse(err);
 			}
-			let source: AsyncIterable<Buffer> = stream ?? (async function* () {})();
+			let body: Readable | null = stream;
 			let fileName: string | null = p.fileName ?? null;
 			if (multipart) {
 				const part = await this.multipartFile(stream, contentType).catch((err: Error) => {
 					throw refuse(err);
 				});
-				source = part.file;
+				body = part.file;
 				fileName = part.fileName ?? fileName;
 			}
+			// A failure of the body, whenever it comes, is one UploadStreamError out of the iteration (import.upload.ts).
+			let source: AsyncIterable<Buffer> = (multipart && body ? guardUpload(body) : guarded) ?? (async function* () {})();
+			// An upload whose size is not known up front (chunked, or multipart near the limit) is spooled
+			// whole before any row is handed on, so one over the limit is refused before a row is written.
+			const spoolFirst = upload.contentLength === null || upload.contentLength > this.maxBytes;
 			// Over a transporter the upload arrives without backpressure: spool it to disk first.
-			const spooled: Spool | null = this.broker.transit ? spool(source, this.maxBytes) : null;
+			const spooled: Spool | null = this.broker.transit || spoolFirst ? spool(source, this.maxBytes) : null;
 			if (spooled) source = spooled.chunks;
 			const job: q.JobRow = await this.db.transaction(async (trx: Knex.Transaction) => {
 				const row: q.JobRow = await q.insertJob(trx, { id: crypto.randomUUID(), club_id: clubId, file_name: fileName, options });
@@ -414,8 +424,10 @@ const ImportService = defineService({
 				stopped: () => cancelled,
 			};
 			try {
-				const result = await readCsv(source, { encoding: options.encoding, delimiter: options.delimiter, maxBytes: this.maxBytes, chunkRows: this.chunkRows, maxRowChars: MAX_ROW_CHARS }, sink);
-				if (result.stopped) {
+				const tooLarge = () => new ImportFileError(`The file is larger than the limit of ${this.maxBytes} bytes: nothing was imported.`, "FILE_TOO_LARGE");
+				const whole = !spoolFirst || (await untilWritten(spooled!, this.maxBytes, async () => !(await q.addPublished(this.db, job.id, 0)), PROGRESS_EVERY_MS, tooLarge));
+				const result = whole ? await readCsv(source, { encoding: options.encoding, delimiter: options.delimiter, maxBytes: this.maxBytes, chunkRows: this.chunkRows, maxRowChars: MAX_ROW_CHARS }, sink) : null;
+				if (!result || result.stopped) {
 					// Read the rest away before answering: a reply before the end of the body resets the connection.
 					if (!spooled) await drainFully(source);
 				} else {
@@ -424,15 +436,18 @@ const ImportService = defineService({
 					await this.finishIfDone(ctx, clubId, job.id);
 				}
 			} catch (err: any) {
-				if (!spooled) drain(source);
+				if (!spooled) drain(body);
 				if (err instanceof ImportFileError) {
 					const failed = await this.failJob(clubId, job.id, err.message);
 					if (err.code === "FILE_TOO_LARGE") throw new PayloadTooLargeError(this.maxBytes);
 					if (failed) return failed;
+				} else if (err instanceof UploadStreamError) {
+					// The client's bytes broke (cut, malformed, gone): 400 if anyone is still there to read it.
+					await this.failJob(clubId, job.id, err.jobError);
+					throw err;
 				} else {
-					const aborted = err?.code === "ECONNRESET" || err?.code === "ERR_STREAM_PREMATURE_CLOSE" || /aborted/i.test(String(err?.message));
-					await this.failJob(clubId, job.id, aborted ? "The upload was interrupted before the end of the file." : "The file could not be read to its end (internal error).");
-					if (!aborted) throw err;
+					await this.failJob(clubId, job.id, "The file could not be read to its end (internal error).");
+					throw err;
 				}
 			} finally {
 				await spooled?.close();
@@ -443,33 +458,9 @@ const ImportService = defineService({
 			return out;
 		},
 
-		/** The `file` part of a multipart body, as a stream (other parts are skipped). */
+		/** The `file` part of a multipart body, as a stream (other parts are skipped): import.upload.ts. */
 		multipartFile(this: any, stream: Readable | null, contentType: string): Promise<{ file: Readable; fileName: string | null }> {
-			return new Promise((resolve, reject) => {
-				const missing = () => invalid({ field: "file", type: "required", message: "The multipart body needs a 'file' part with the CSV." });
-				if (!stream) return reject(missing());
-				let bb: busboy.Busboy;
-				try {
-					bb = busboy({ headers: { "content-type": contentType }, limits: { files: 1, fields: 50 } });
-				} catch {
-					return reject(invalid({ field: "file", type: "multipart", message: "The multipart body could not be read (boundary missing?)." }));
-				}
-				let found = false;
-				bb.on("file", (name: string, file: Readable, info: { filename?: string }) => {
-					if (name === "file" && !found) {
-						found = true;
-						resolve({ file, fileName: info.filename ?? null });
-					} else file.resume();
-				});
-				bb.on("close", () => {
-					if (!found) reject(missing());
-				});
-				bb.on("error", (err: unknown) => {
-					if (!found) reject(invalid({ field: "file", type: "multipart", message: "The multipart body is malformed." }));
-					else this.logger.debug("multipart error after the file part:", err);
-				});
-				stream.pipe(bb);
-			});
+			return multipartFile(stream, contentType, err => this.logger.debug("multipart error after the file part:", err));
 		},
 
 		/** groupId option: a group of the club (422 otherwise). */

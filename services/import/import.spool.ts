@@ -19,6 +19,8 @@ export interface Spool {
 	chunks: AsyncIterable<Buffer>;
 	/** Resolves once the network stream has been read to its end (or failed). */
 	written: Promise<void>;
+	/** Bytes kept so far (at most `maxBytes + 1`: more means the upload is over the limit). */
+	size(): number;
 	/** Removes the spool file (after `written`). */
 	close(): Promise<void>;
 }
@@ -76,6 +78,7 @@ export function spool(source: AsyncIterable<Buffer | string>, maxBytes: number):
 	return {
 		chunks: chunks(),
 		written,
+		size: () => size,
 		async close() {
 			await written;
 			try {
@@ -86,4 +89,21 @@ export function spool(source: AsyncIterable<Buffer | string>, maxBytes: number):
 			await fs.promises.rm(file, { force: true });
 		},
 	};
+}
+
+/**
+ * Waits until the whole upload is in the spool, asking `cancelled()` every `everyMs`.
+ * Returns false when the job was cancelled meanwhile (the spool goes on reading the rest
+ * away, so the client still gets its answer); throws `tooLarge()` when the upload went over
+ * `maxBytes`, before any of it was handed on.
+ */
+export async function untilWritten(s: Spool, maxBytes: number, cancelled: () => Promise<boolean>, everyMs: number, tooLarge: () => Error): Promise<boolean> {
+	for (;;) {
+		let timer: NodeJS.Timeout | undefined;
+		const done = await Promise.race([s.written.then(() => true), new Promise<false>(r => (timer = setTimeout(() => r(false), everyMs)))]);
+		clearTimeout(timer);
+		if (s.size() > maxBytes) throw tooLarge();
+		if (done) return true;
+		if (await cancelled()) return false;
+	}
 }

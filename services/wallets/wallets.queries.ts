@@ -6,6 +6,7 @@
  */
 import type { Knex } from "knex";
 import { invalid } from "../../lib/errors";
+import { closeOwner, lockOpenOwner, reopenOwner } from "./wallets.owners";
 
 /** The database's clock, to the millisecond (the precision of the API's times). */
 const NOW = "date_trunc('milliseconds', clock_timestamp())";
@@ -149,9 +150,15 @@ export async function credit(db: Db, m: Movement & { type: "top_up" | "refund"; 
  * of the wallets that hold money (nothing was closed), or [] (all closed).
  */
 export async function closeClientWallets(trx: Knex.Transaction, clubId: string, clientId: string): Promise<{ withMoney: string[]; closed: string[] }> {
+	// The owner's lock first: a wallet being opened for this client commits before, or is refused after.
+	await lockOpenOwner(trx, clubId, clientId);
 	const rows: Array<{ id: string; balance: number }> = await trx("wallets").where({ club_id: clubId, client_id: clientId }).orderBy("id").forUpdate().select("id", "balance");
 	const withMoney = rows.filter(r => r.balance > 0).map(r => r.id);
-	const closed = withMoney.length ? [] : await closeEmptyClientWallets(trx, clubId, clientId);
+	let closed: string[] = [];
+	if (!withMoney.length) {
+		closed = await closeEmptyClientWallets(trx, clubId, clientId);
+		await closeOwner(trx, clubId, clientId);
+	}
 	return { withMoney, closed };
 }
 
@@ -163,6 +170,7 @@ export async function closeEmptyClientWallets(db: Db, clubId: string, clientId: 
 
 /** Opens them again (the client's deletion did not go through). */
 export async function reopenClientWallets(db: Db, clubId: string, clientId: string): Promise<string[]> {
+	await reopenOwner(db, clubId, clientId);
 	const rows: Array<{ id: string }> = await db("wallets").where({ club_id: clubId, client_id: clientId }).whereNotNull("closed_at").update({ closed_at: null }).returning("id");
 	return rows.map(r => r.id);
 }

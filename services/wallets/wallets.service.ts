@@ -25,6 +25,7 @@ import { listParams, type Page } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import { DebitBatcher, type DebitOutcome } from "./wallets.batcher";
+import { closeOwner, lockOpenOwner } from "./wallets.owners";
 import { BalanceLimitError, InsufficientFundsError, RefundExceedsDebitError, WalletClosedError, WalletExistsError, badAddress, notRefundable } from "./wallets.errors";
 import {
 	toTransaction,
@@ -107,7 +108,7 @@ const WalletsService = defineService({
 			},
 			openapi: {
 				summary: "Open a wallet for a client",
-				description: "One wallet per client and ISO 4217 currency: a second one is 409 `WALLET_EXISTS` (data: `{ walletId, currency }`). The client must exist in the club (404 otherwise).",
+				description: "One wallet per client and ISO 4217 currency: a second one is 409 `WALLET_EXISTS` (data: `{ walletId, currency }`). The client must exist in the club (404 otherwise, also when the client is deleted while the wallet is being opened: a deleted client never gets an open wallet).",
 				tags: ["wallets"],
 				responses: { "201": { description: "The new wallet, balance 0", schema: walletEntity }, "409": { description: "WALLET_EXISTS" } },
 			},
@@ -117,6 +118,8 @@ const WalletsService = defineService({
 				const client: { id: string } = await ctx.call("clients.get", { id: ctx.params.id });
 				const clubId = ctx.meta.clubId;
 				return this.idempotent(ctx, async (trx: Knex.Transaction) => {
+					// Under the owner's lock: a deletion that closed this client's wallets meanwhile wins (wallets.owners.ts).
+					if (!(await lockOpenOwner(trx, clubId, client.id))) throw new NotFoundError("Client");
 					const row = await q.insertWallet(trx, { id: crypto.randomUUID(), club_id: clubId, client_id: client.id, currency });
 					if (!row) {
 						const existing = await q.findWalletOf(trx, clubId, client.id, currency);
@@ -422,7 +425,10 @@ const WalletsService = defineService({
 			async handler(this: any, ctx: Context<{ clubId?: string; clientId?: string }>) {
 				const { clubId, clientId } = ctx.params ?? {};
 				if (typeof clubId !== "string" || !UUID_RE.test(clubId) || typeof clientId !== "string" || !UUID_RE.test(clientId)) return;
-				await this.db.transaction(async (trx: Knex.Transaction) => this.recordClosed(trx, ctx, await q.closeEmptyClientWallets(trx, clubId, clientId), true, clubId));
+				await this.db.transaction(async (trx: Knex.Transaction) => {
+					await closeOwner(trx, clubId, clientId);
+					await this.recordClosed(trx, ctx, await q.closeEmptyClientWallets(trx, clubId, clientId), true, clubId);
+				});
 			},
 		},
 	},

@@ -43,7 +43,7 @@ export async function allErrors(http: Http, key: string, id: string): Promise<an
 	const out: any[] = [];
 	let cursor: string | null = null;
 	do {
-		const res: HttpResponse = await http.get(`/imports/${id}/errors?limit=1000${cursor ? `&cursor=${cursor}` : ""}`, { key });
+		const res: HttpResponse = await http.get(`/imports/${id}/errors?limit=500${cursor ? `&cursor=${cursor}` : ""}`, { key });
 		if (res.status !== 200) throw new Error(`errors: ${res.status} ${res.text}`);
 		out.push(...res.body.items);
 		cursor = res.body.nextCursor;

@@ -503,3 +503,34 @@ describe("Imports: the operator CLI", function () {
 		assert.equal(noKey.code, 2);
 	});
 });
+
+describe("Imports: the errors list pages like every list", function () {
+	this.timeout(60_000);
+
+	it("when GET /imports/:id/errors gets limit outside 1..500, then 422; without limit, pages of 50 that a cursor walks to the end", async () => {
+		const { http } = await app();
+		const c = await newClub(http);
+		const bad = Array.from({ length: 120 }, (_, i) => `Row ${i},not-an-email-${i},+34 612 000 ${String(i).padStart(3, "0")},f,ES`).join("\n");
+		const job = await importFile(http, c.staff, `full name,email,phone,gender,country\n${bad}\n`);
+		assert.equal(job.failed, 120);
+		for (const limit of ["0", "501", "1000", "-1", "x"]) {
+			const res = await http.get(`/imports/${job.id}/errors?limit=${limit}`, { key: c.viewer });
+			assert.equal(res.status, 422, `limit=${limit}: ${res.text}`);
+			assert.equal(res.body.data[0].field, "limit");
+		}
+		assert.equal((await http.get(`/imports/${job.id}/errors?limit=500`, { key: c.viewer })).body.items.length, 120);
+		const lines: number[] = [];
+		let cursor: string | null = null;
+		let pages = 0;
+		do {
+			const res: any = await http.get(`/imports/${job.id}/errors${cursor ? `?cursor=${cursor}` : ""}`, { key: c.viewer });
+			assert.equal(res.status, 200, res.text);
+			assert.ok(res.body.items.length <= 50);
+			lines.push(...res.body.items.map((e: any) => e.line));
+			cursor = res.body.nextCursor;
+			pages++;
+		} while (cursor);
+		assert.equal(pages, 3);
+		assert.deepEqual(lines, Array.from({ length: 120 }, (_, i) => i + 2));
+	});
+});

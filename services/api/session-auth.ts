@@ -1,0 +1,160 @@
+/**
+ * The gateway's half of staff sessions (a mixin of the api service):
+ *   - the `clubhouse_session` cookie authenticates a request like a key of the session's
+ *     role (api.service.ts asks `sessionIdentity` only when there is no Authorization header:
+ *     a Bearer key always wins);
+ *   - CSRF: a cookie-authenticated write (POST, PUT, PATCH, DELETE) whose Origin header is
+ *     present and is not this server's own origin is a 403 `CSRF`; so is a sign-in or
+ *     sign-out posted from another site;
+ *   - sessions resolve through `staff.resolveSession` (which also enforces the idle expiry),
+ *     cached for KEY_CACHE_MS and dropped at once when staff ends them (`api.forgetSessions`,
+ *     called on every gateway before the change is answered, and the `staff.sessionsEnded`
+ *     broadcast).
+ *
+ * "This server's origin" is the scheme and Host the request came with. Behind a proxy,
+ * TRUST_PROXY=true makes X-Forwarded-Proto and X-Forwarded-Host (their first value) count
+ * instead, for the origin and for the cookie's Secure flag; without it those headers are
+ * ignored, since any client could send them.
+ */
+import type { IncomingMessage } from "node:http";
+import type { TLSSocket } from "node:tls";
+import crypto from "node:crypto";
+import type { Context, ServiceSchema } from "moleculer";
+import { ForbiddenError, UnauthorizedError } from "../../lib/errors";
+import { readEnv } from "../../moleculer.config";
+import { SESSION_COOKIE, type SessionIdentity } from "../staff/staff.types";
+
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
+
+type Req = IncomingMessage & { $action?: any; $keyId?: string };
+
+/** The session cookie's value: null when there is none, "" when it is not one we could have set. */
+export function sessionToken(req: IncomingMessage): string | null {
+	const header = req.headers.cookie;
+	if (!header) return null;
+	let found: string | null = null;
+	for (const part of header.split(";")) {
+		const eq = part.indexOf("=");
+		if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+		const value = part.slice(eq + 1).trim();
+		if (value === "") continue; // a cleared cookie
+		found = TOKEN_RE.test(value) ? value : "";
+	}
+	return found;
+}
+
+function firstForwarded(req: IncomingMessage, name: string): string | undefined {
+	const v = req.headers[name];
+	const s = Array.isArray(v) ? v[0] : v;
+	return s?.split(",")[0]?.trim() || undefined;
+}
+
+export function isHttps(req: IncomingMessage, trustProxy: boolean): boolean {
+	if ((req.socket as TLSSocket).encrypted) return true;
+	return trustProxy && firstForwarded(req, "x-forwarded-proto")?.toLowerCase() === "https";
+}
+
+/** scheme://host the browser used for this request. */
+export function ownOrigin(req: IncomingMessage, trustProxy: boolean): string {
+	const host = (trustProxy && firstForwarded(req, "x-forwarded-host")) || req.headers.host || "";
+	return `${isHttps(req, trustProxy) ? "https" : "http"}://${host}`.toLowerCase();
+}
+
+/** 403 CSRF for a write whose Origin is present and not ours. */
+export function checkOrigin(req: IncomingMessage, trustProxy: boolean): void {
+	if (!WRITES.has(req.method ?? "")) return;
+	const origin = req.headers.origin;
+	if (origin === undefined) return;
+	if (origin.trim().toLowerCase() !== ownOrigin(req, trustProxy)) {
+		throw new ForbiddenError("Cross-site request refused: the Origin is not this server", "CSRF");
+	}
+}
+
+const sha256 = (text: string) => crypto.createHash("sha256").update(text, "utf8").digest("hex");
+
+export const SessionAuthMixin: Partial<ServiceSchema> = {
+	actions: {
+		/** Internal: drop ended sessions from this gateway's cache now (staff calls every gateway). */
+		forgetSessions: {
+			tenant: false,
+			visibility: "public",
+			params: { tokenHashes: { type: "array", items: { type: "string", length: 64 }, max: 100_000 } },
+			handler(this: any, ctx: Context<{ tokenHashes: string[] }>) {
+				this.forgetSessionHashes(ctx.params.tokenHashes);
+				return true;
+			},
+		},
+	} as any,
+
+	events: {
+		/** Ended sessions are refused at once on every gateway node. */
+		"staff.sessionsEnded": {
+			params: { tokenHashes: { type: "array", items: "string" } },
+			handler(this: any, ctx: Context<{ tokenHashes: string[] }>) {
+				this.forgetSessionHashes(ctx.params.tokenHashes);
+			},
+		},
+	},
+
+	methods: {
+		/** For the sign-in and sign-out routes: the scheme, the cookie's hash, and the CSRF rule. */
+		sessionRequest(this: any, ctx: Context<any, any>, req: Req) {
+			if (!req.$action?.session) return;
+			checkOrigin(req, this.trustProxy);
+			ctx.meta.https = isHttps(req, this.trustProxy);
+			const token = sessionToken(req);
+			if (token) ctx.meta.sessionHash = sha256(token);
+		},
+
+		/**
+		 * The identity of the request's session cookie (null when it has none). A cookie
+		 * that is unknown, signed out or idle too long is a 401; a cross-site write a 403.
+		 */
+		async sessionIdentity(this: any, ctx: Context<any, any>, req: Req): Promise<SessionIdentity | null> {
+			const token = sessionToken(req);
+			if (token === null) return null;
+			const identity = token ? await this.resolveSession(ctx, sha256(token)) : null;
+			if (!identity) throw new UnauthorizedError("The session has ended: sign in again", "SESSION_EXPIRED");
+			checkOrigin(req, this.trustProxy);
+			return identity;
+		},
+
+		/** Token hash -> identity, cached like keys; one lookup per session at a time. */
+		async resolveSession(this: any, ctx: Context, hash: string): Promise<SessionIdentity | null> {
+			const now = Date.now();
+			const hit = this.sessionCache.get(hash);
+			if (hit && hit.expires > now) return hit.identity;
+			const pending: Promise<SessionIdentity | null> | undefined = this.sessionLookups.get(hash);
+			if (pending) return pending;
+			const lookup = (ctx.call("staff.resolveSession", { tokenHash: hash }) as Promise<SessionIdentity | null>)
+				.then(identity => {
+					if (this.sessionLookups.get(hash) === lookup) {
+						if (this.sessionCache.size > 10_000) this.sessionCache.clear();
+						this.sessionCache.set(hash, { identity, expires: now + this.sessionCacheMs });
+					}
+					return identity;
+				})
+				.finally(() => {
+					if (this.sessionLookups.get(hash) === lookup) this.sessionLookups.delete(hash);
+				});
+			this.sessionLookups.set(hash, lookup);
+			return lookup;
+		},
+
+		forgetSessionHashes(this: any, hashes: string[]) {
+			for (const h of hashes) {
+				this.sessionCache.delete(h);
+				this.sessionLookups.delete(h);
+			}
+		},
+	},
+
+	created(this: any) {
+		const env = readEnv();
+		this.sessionCache = new Map();
+		this.sessionLookups = new Map();
+		this.sessionCacheMs = env.keyCacheMs;
+		this.trustProxy = env.trustProxy;
+	},
+};
