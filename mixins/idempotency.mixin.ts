@@ -7,7 +7,10 @@
  *     (409 IDEMPOTENCY_IN_PROGRESS if that takes longer than the wait limit);
  *   - missing where required: 400 IDEMPOTENCY_KEY_REQUIRED.
  * The work, its effects and the stored answer commit in ONE transaction, so a crash or a
- * retry can never apply the work twice. The key is ctx.params.idempotencyKey (bus callers)
+ * retry can never apply the work twice. Keys are scoped to the club ACROSS routes and
+ * services: before anything runs, the key is claimed club-wide for this request
+ * (claimKey, services/clubs/clubs.claims.ts), so a key used on a top-up and then on
+ * POST /clients with another body is 422 IDEMPOTENCY_KEY_REUSED. The key is ctx.params.idempotencyKey (bus callers)
  * or ctx.meta.idempotencyKey (the gateway's Idempotency-Key header).
  *
  * Usage inside an action:
@@ -21,8 +24,12 @@
  */
 import crypto from "node:crypto";
 import type { Knex } from "knex";
-import { Errors, type Context, type ServiceSchema } from "moleculer";
+import type { Context, ServiceSchema } from "moleculer";
 import { BadRequestError, ConflictError, invalid, isClientError } from "../lib/errors";
+import { ClaimBatcher } from "./idempotency.claims";
+import { keyReusedError, rebuildError, storedError } from "./idempotency.errors";
+
+export { keyReusedError, storedError } from "./idempotency.errors";
 
 export const IDEMPOTENCY_TABLE = "idempotency_keys";
 
@@ -74,10 +81,17 @@ export function requestHash(ctx: Context<any, any>): string {
 	return crypto.createHash("sha256").update(`${ctx.action?.name}\n${stableStringify(params)}`).digest("hex");
 }
 
-function rebuildError(stored: any): Error {
-	const err = new Errors.MoleculerClientError(stored.message, stored.code, stored.type, stored.data);
-	if (stored.name) err.name = stored.name; // the replay is the same body, name included
-	return err;
+/**
+ * Claims the request's key club-wide (422 IDEMPOTENCY_KEY_REUSED when the club used it for
+ * another request, on any route). Once per call: a request that falls back from a batch to
+ * the mixin does not claim twice.
+ */
+export async function claimKey(service: any, ctx: Context<any, any>, key: string, hash: string): Promise<void> {
+	const locals = (ctx as any).locals ?? ((ctx as any).locals = {});
+	if (locals.idempotencyClaim === `${key}\n${hash}`) return;
+	service.$claims = service.$claims ?? new ClaimBatcher(service.broker);
+	await (service.$claims as ClaimBatcher).claim(ctx.meta.clubId, key, hash);
+	locals.idempotencyClaim = `${key}\n${hash}`;
 }
 
 export function IdempotencyMixin(): Partial<ServiceSchema> {
@@ -98,6 +112,7 @@ export function IdempotencyMixin(): Partial<ServiceSchema> {
 				}
 				const clubId: string = ctx.meta.clubId;
 				const hash = requestHash(ctx);
+				await claimKey(this, ctx, key, hash);
 				let outcome: Outcome<T>;
 				try {
 					outcome = await db.transaction(async trx => {
@@ -108,11 +123,7 @@ export function IdempotencyMixin(): Partial<ServiceSchema> {
 						);
 						if (inserted.rows.length === 0) {
 							const row = await trx(IDEMPOTENCY_TABLE).where({ club_id: clubId, key }).first();
-							if (row.request_hash !== hash) {
-								throw new Errors.MoleculerClientError("The Idempotency-Key was already used with a different request", 422, "IDEMPOTENCY_KEY_REUSED", [
-									{ field: "Idempotency-Key", type: "IDEMPOTENCY_KEY_REUSED", message: "This key was used with another request." },
-								]);
-							}
+							if (row.request_hash !== hash) throw keyReusedError();
 							if (row.error) return { kind: "error", err: rebuildError(row.error) } as Outcome<T>;
 							if (row.status_code) ctx.meta.$statusCode = row.status_code;
 							return { kind: "replay", value: row.response as T };
@@ -128,8 +139,7 @@ export function IdempotencyMixin(): Partial<ServiceSchema> {
 						} catch (err: any) {
 							if (!isClientError(err)) throw err; // nothing stored: a retry may run again
 							await trx.raw("ROLLBACK TO SAVEPOINT idempotent_work");
-							const stored = { name: err.name, message: err.message, code: err.code, type: err.type, data: err.data ?? null };
-							await trx(IDEMPOTENCY_TABLE).where({ club_id: clubId, key }).update({ status_code: err.code, error: JSON.stringify(stored) });
+							await trx(IDEMPOTENCY_TABLE).where({ club_id: clubId, key }).update({ status_code: err.code, error: JSON.stringify(storedError(err)) });
 							return { kind: "error", err };
 						}
 					});

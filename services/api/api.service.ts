@@ -13,10 +13,12 @@ import pg from "pg";
 import { readEnv } from "../../moleculer.config";
 import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError, invalid } from "../../lib/errors";
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
+import { OPS_PATHS } from "../../lib/openapi/ops";
 import { toHttpError } from "./http-errors";
 import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
-import { renderDocsPage } from "./docs-page";
+import { publicMetrics } from "./ops-privacy";
+import { renderDocsPage, sendDocsBundle } from "./docs-page";
 import { PacedUpload } from "../../lib/upload-flow";
 import { pipeline } from "node:stream";
 import { SessionAuthMixin } from "./session-auth";
@@ -51,7 +53,11 @@ export function sha256(text: string): string {
 class InlinePrometheus extends (MetricReporters as any).Prometheus {
 	init(registry: any) {
 		(Object.getPrototypeOf((MetricReporters as any).Prometheus.prototype) as any).init.call(this, registry);
-		this.defaultLabels = { namespace: registry.broker.namespace, nodeID: registry.broker.nodeID };
+		this.defaultLabels = { namespace: registry.broker.namespace };
+	}
+	/** Without what tells about the host (ops-privacy.ts). */
+	generatePrometheusResponse() {
+		return publicMetrics(super.generatePrometheusResponse());
 	}
 	stop() {
 		return Promise.resolve();
@@ -111,7 +117,8 @@ const ApiService = defineService({
 				},
 				aliases: {
 					"GET /health"(this: any, req: Req, res: ServerResponse) {
-						this.sendJson(res, 200, { status: "ok", nodeID: this.broker.nodeID });
+						// No node id: by default it is `<hostname>-<pid>` (ops-privacy.ts).
+						this.sendJson(res, 200, { status: "ok" });
 					},
 					async "GET /ready"(this: any, req: Req, res: ServerResponse) {
 						const report = await this.readiness();
@@ -126,7 +133,10 @@ const ApiService = defineService({
 					},
 					"GET /api/docs"(this: any, req: Req, res: ServerResponse) {
 						res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-						res.end(renderDocsPage(this.openApiDocument()));
+						res.end(renderDocsPage());
+					},
+					"GET /api/docs/scalar.js"(this: any, req: Req, res: ServerResponse) {
+						sendDocsBundle(req, res);
 					},
 				},
 				onError(this: any, req: Req, res: ServerResponse, err: any) {
@@ -435,32 +445,5 @@ function hasBody(req: IncomingMessage): boolean {
 	const len = req.headers["content-length"];
 	return (len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
-
-const opsResponse = (description: string, contentType = "application/json") => ({
-	security: [],
-	tags: ["ops"],
-	responses: {
-		"200": { description, content: { [contentType]: { schema: contentType === "application/json" ? { type: "object" } : { type: "string" } } } },
-		"4XX": { description: "Client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-	},
-});
-
-const OPS_PATHS = {
-	"/health": { get: { operationId: "health", summary: "Liveness", ...opsResponse("The node is alive") } },
-	"/ready": {
-		get: {
-			operationId: "ready",
-			summary: "Readiness: database and transporter reachable",
-			...opsResponse("Ready"),
-			responses: {
-				...opsResponse("Ready").responses,
-				"503": { description: "Not ready", content: { "application/json": { schema: { type: "object" } } } },
-			},
-		},
-	},
-	"/metrics": { get: { operationId: "metrics", summary: "Prometheus metrics", ...opsResponse("Metrics", "text/plain") } },
-	"/api/openapi.json": { get: { operationId: "openapi", summary: "This document", ...opsResponse("OpenAPI 3.1 document") } },
-	"/api/docs": { get: { operationId: "docs", summary: "This document as a page", ...opsResponse("HTML page", "text/html") } },
-};
 
 export default ApiService;

@@ -1,51 +1,83 @@
-/** A readable, self-contained HTML page of the OpenAPI document (no CDN: works offline). */
+/**
+ * /api/docs: the OpenAPI document rendered by Scalar's API reference (@scalar/api-reference,
+ * its standalone browser bundle served from node_modules at /api/docs/scalar.js). Nothing is
+ * fetched from elsewhere: no CDN, no web fonts, no telemetry, no AI agent, no request proxy,
+ * so the page works offline and "Try it" calls this server directly.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
-function esc(s: unknown): string {
-	return String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+export const DOCS_BUNDLE_PATH = "/api/docs/scalar.js";
 
-function schemaText(schema: unknown): string {
-	return esc(JSON.stringify(schema, null, 2));
-}
+/** Scalar's configuration (https://scalar.com docs: "Configuration"). */
+const CONFIG = {
+	url: "/api/openapi.json",
+	theme: "default",
+	layout: "modern",
+	withDefaultFonts: false,
+	telemetry: false,
+	agent: { disabled: true },
+	showDeveloperTools: "never",
+	hideClientButton: false,
+	persistAuth: false,
+	documentDownloadType: "json",
+	defaultHttpClient: { targetKey: "shell", clientKey: "curl" },
+	metaData: { title: "Clubhouse API reference" },
+};
 
-export function renderDocsPage(doc: any): string {
-	const byTag = new Map<string, string[]>();
-	for (const [p, ops] of Object.entries<any>(doc.paths ?? {})) {
-		for (const [method, op] of Object.entries<any>(ops)) {
-			const tag = op.tags?.[0] ?? "other";
-			const params = (op.parameters ?? [])
-				.map((x: any) => `<tr><td><code>${esc(x.name)}</code></td><td>${esc(x.in)}</td><td>${x.required ? "yes" : ""}</td><td><code>${esc(JSON.stringify(x.schema))}</code></td></tr>`)
-				.join("");
-			const body = op.requestBody
-				? Object.entries<any>(op.requestBody.content)
-						.map(([ct, c]) => `<p>Body <code>${esc(ct)}</code></p><pre>${schemaText(c.schema)}</pre>`)
-						.join("")
-				: "";
-			const responses = Object.entries<any>(op.responses ?? {})
-				.map(([status, r]) => `<li><b>${esc(status)}</b> ${esc(r.description)}</li>`)
-				.join("");
-			const html = `<section class="op" id="${esc(op.operationId)}">
-<h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(p)}</code></h3>
-<p><b>${esc(op.summary)}</b></p><p>${esc(op.description).replace(/\n/g, "<br>")}</p>
-${params ? `<table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${params}</table>` : ""}
-${body}<ul>${responses}</ul></section>`;
-			byTag.set(tag, [...(byTag.get(tag) ?? []), html]);
-		}
-	}
-	const tags = [...byTag.keys()].sort();
-	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(doc.info?.title)}</title>
+export function renderDocsPage(): string {
+	// The configuration is JSON in a <script> of type application/json: no string reaches the HTML unescaped.
+	const config = JSON.stringify(CONFIG).replace(/</g, "\\u003c");
+	return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-nav a{margin-right:1em} .op{border-top:1px solid #ddd;padding:.4em 0} pre{background:#f6f6f6;padding:.6em;overflow:auto;font-size:13px}
-table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
-.m{display:inline-block;min-width:4em;font-family:monospace;color:#fff;border-radius:3px;padding:0 4px;text-align:center}
-.get{background:#2a7ab0}.post{background:#2a9d55}.patch{background:#c98a00}.put{background:#8a5cc2}.delete{background:#c0392b}
-</style></head><body>
-<h1>${esc(doc.info?.title)} <small>${esc(doc.info?.version)}</small></h1>
-<p>${esc(doc.info?.description).replace(/\n/g, "<br>")}</p>
-<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a></p>
-<nav>${tags.map(t => `<a href="#tag-${esc(t)}">${esc(t)}</a>`).join("")}</nav>
-${tags.map(t => `<h2 id="tag-${esc(t)}">${esc(t)}</h2>${byTag.get(t)!.join("\n")}`).join("\n")}
-</body></html>`;
+<title>Clubhouse API reference</title>
+<style>body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}</style>
+</head>
+<body>
+<noscript>This page needs JavaScript. The OpenAPI document itself is at <a href="/api/openapi.json">/api/openapi.json</a>.</noscript>
+<div id="app"></div>
+<script id="scalar-config" type="application/json">${config}</script>
+<script src="${DOCS_BUNDLE_PATH}"></script>
+<script>Scalar.createApiReference("#app", JSON.parse(document.getElementById("scalar-config").textContent));</script>
+</body>
+</html>`;
+}
+
+let bundle: { raw: Buffer; gzip: Buffer; etag: string } | null = null;
+
+/** The standalone bundle, read (and gzipped) once. */
+function loadBundle(): { raw: Buffer; gzip: Buffer; etag: string } {
+	if (!bundle) {
+		// The package's exports do not list the browser bundle: find it beside its main entry (dist/).
+		const file = path.join(path.dirname(require.resolve("@scalar/api-reference")), "browser", "standalone.js");
+		const raw = fs.readFileSync(file);
+		const version = require(path.join(path.dirname(file), "..", "..", "package.json")).version as string;
+		bundle = { raw, gzip: zlib.gzipSync(raw, { level: 6 }), etag: `"scalar-${version}-${raw.length}"` };
+	}
+	return bundle;
+}
+
+export function sendDocsBundle(req: IncomingMessage, res: ServerResponse): void {
+	const b = loadBundle();
+	if (req.headers["if-none-match"] === b.etag) {
+		res.writeHead(304, { ETag: b.etag });
+		res.end();
+		return;
+	}
+	const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+	const body = gzip ? b.gzip : b.raw;
+	res.writeHead(200, {
+		"Content-Type": "application/javascript; charset=utf-8",
+		"Content-Length": body.length,
+		"Cache-Control": "public, max-age=86400",
+		ETag: b.etag,
+		Vary: "Accept-Encoding",
+		...(gzip ? { "Content-Encoding": "gzip" } : {}),
+	});
+	res.end(req.method === "HEAD" ? undefined : body);
 }

@@ -44,7 +44,7 @@ export const auditEntrySchema = {
 		at: { type: "string", format: "date-time" },
 		actor: { type: "object", properties: { type: { enum: ["staff", "key", "platform", "service"] }, id: str, name: { type: ["string", "null"] } } },
 		action: { type: "string", description: "`<service>.<verb>`, e.g. `clients.update`" },
-		target: { type: "object", properties: { type: { type: "string", description: "e.g. client, group, category, wallet, booking, import, club, api-key" }, id: str } },
+		target: { type: "object", properties: { type: { type: "string", description: "e.g. client, group, category, product, wallet, booking, series, import, club, apiKey, staff, webhook" }, id: str } },
 		changes: { type: ["object", "null"], description: "Updates: `{ field: [before, after] }`; null when the change has no field values (a delete)", additionalProperties: { type: "array", minItems: 2, maxItems: 2 } },
 		requestId: { type: ["string", "null"] },
 	},

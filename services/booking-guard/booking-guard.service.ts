@@ -18,6 +18,7 @@
  *  - cancelling a cancelled booking answers the booking again (idempotent, no event);
  *  - cancelling a series answers `{ bookings }`: the occurrences cancelled by this call.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import type { Knex } from "knex";
@@ -114,37 +115,10 @@ export const toBooking = (r: q.BookingRow): Booking => ({
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
-const reasonEntity = { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } };
-const priceEntity = {
-	type: "object",
-	properties: {
-		base: { type: "integer" },
-		discountPercent: { type: "number" },
-		categoryId: { type: ["string", "null"] },
-		discount: { type: "integer" },
-		final: { type: "integer" },
-		vatRate: { type: ["integer", "null"] },
-		vatAmount: { type: "integer" },
-		currency: { type: "string" },
-	},
-};
-const bookingEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string" },
-		clientId: { type: "string" },
-		productId: { type: "string" },
-		startsAt: { type: "string" },
-		endsAt: { type: "string" },
-		status: { type: "string", enum: ["confirmed", "cancelled"] },
-		seriesId: { type: ["string", "null"] },
-		reference: { type: ["string", "null"] },
-		channel: { type: "string", enum: ["online", "staff"] },
-		createdAt: { type: "string" },
-		cancelledAt: { type: ["string", "null"] },
-	},
-};
-const bookingsEntity = { type: "object", properties: { bookings: { type: "array", items: bookingEntity } } };
+const reasonEntity = ref("BookingReason");
+const priceEntity = ref("BookingPrice");
+const bookingEntity = ref("Booking");
+const bookingsEntity = ref("BookingList");
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const productIdParam = { type: "string", min: 1, max: 100, pattern: PRODUCT_ID_RE } as const;
@@ -230,10 +204,7 @@ const BookingGuardService = defineService({
 				responses: {
 					"200": {
 						description: "The decision",
-						schema: {
-							type: "object",
-							properties: { allowed: { type: "boolean" }, visible: { type: "boolean" }, reasons: { type: "array", items: reasonEntity }, paymentMethods: { type: "array", items: { type: "string" } }, price: priceEntity },
-						},
+						schema: ref("BookingCheck"),
 					},
 				},
 			},
@@ -447,7 +418,7 @@ const BookingGuardService = defineService({
 				summary: "A client's booking history",
 				description: "Every status, cancelled included. `scope` goes by startsAt: `future` = starts after now, `past` = at or before now. Newest start first.",
 				tags: ["bookings"],
-				responses: { "200": { description: "A page of bookings", schema: { type: "object", properties: { items: { type: "array", items: bookingEntity }, nextCursor: { type: ["string", "null"] } } } } },
+				responses: { "200": { description: "A page of bookings", schema: pageOf("Booking") } },
 			},
 			async handler(this: any, ctx: Context<{ id: string; scope: "future" | "past" | "all"; limit?: number; cursor?: string }, HttpMeta>) {
 				if (!UUID_RE.test(ctx.params.id)) throw new NotFoundError("Client");

@@ -99,11 +99,6 @@ export async function findDuplicates(db: Knex | Knex.Transaction, clubId: string
 export const possibleDuplicates = (found: Duplicate[]) => found.map(d => ({ clientId: d.row.id, reasons: d.reasons }));
 
 const reasonsSchema = { type: "array", items: { enum: [...DUPLICATE_REASONS] } };
-export const possibleDuplicatesSchema = {
-	type: "array",
-	description: "Likely duplicates among the club's clients, best first (empty when none): SAME_PHONE, SAME_NAME_AND_BIRTH_DATE, SIMILAR_NAME (accent- and case-insensitive: the same name, one letter apart, or first and last names swapped).",
-	items: { type: "object", properties: { clientId: { type: "string" }, reasons: reasonsSchema } },
-};
 
 export const DuplicatesMixin: Partial<ServiceSchema> = {
 	actions: {

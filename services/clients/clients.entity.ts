@@ -1,4 +1,5 @@
 /** The API.md Client entity, its JSON schema for the OpenAPI document, and row -> entity. */
+import { pageOf, ref } from "../../lib/openapi";
 import type { Gender, NormalizedClient } from "../../lib/normalize/client";
 import type { CategoryLinkRow, ClientRow, Source, VerifiedProfileRow } from "./clients.queries";
 
@@ -61,43 +62,8 @@ export const toProfile = (r: VerifiedProfileRow): VerifiedProfile => ({
 	updatedAt: r.updated_at.toISOString(),
 });
 
-const str = { type: "string" };
-const date = { type: ["string", "null"], format: "date" };
+export const clientEntity = ref("Client");
 
-export const clientEntity = {
-	type: "object",
-	properties: {
-		id: str,
-		fullName: str,
-		email: { type: "string", format: "email" },
-		phone: { type: "string", description: "E.164" },
-		gender: { enum: ["female", "male", "other"] },
-		country: { type: "string", description: "ISO 3166-1 alpha-2" },
-		birthDate: date,
-		notes: { type: ["string", "null"] },
-		groupId: str,
-		tags: { type: "array", items: str },
-		categories: { type: "array", items: { type: "object", properties: { categoryId: str, validFrom: date, validUntil: date } } },
-		verified: { type: "boolean" },
-		source: { enum: ["staff", "import", "online"] },
-		createdAt: str,
-		updatedAt: str,
-	},
-};
+export const clientPage = pageOf("Client");
 
-export const clientPage = { type: "object", properties: { items: { type: "array", items: clientEntity }, nextCursor: { type: ["string", "null"] } } };
-
-export const profileEntity = {
-	type: "object",
-	properties: {
-		email: str,
-		fullName: str,
-		phone: str,
-		gender: { enum: ["female", "male", "other"] },
-		country: str,
-		birthDate: date,
-		createdAt: str,
-		updatedAt: str,
-		linkedClients: { type: "integer", description: "Clients (in any club) updated to follow this profile" },
-	},
-};
+export const profileEntity = ref("VerifiedProfile");

@@ -3,6 +3,8 @@
  * categories, verified profiles of the booking platform, search, bulk moves and the CSV
  * export; plus the actions other services rely on (get, findByEmail, create, counts, moves).
  */
+import { ref } from "../../lib/openapi";
+import { CLIENT_INPUT_EXAMPLE } from "../../lib/openapi/schemas";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
@@ -21,7 +23,7 @@ import { ClientLoader } from "./clients.loader";
 import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Client } from "./clients.entity";
 import { exportStream } from "./clients.export";
 import { clubGroupId } from "../../lib/club-group";
-import { DuplicatesMixin, findDuplicates, possibleDuplicates, possibleDuplicatesSchema } from "./clients.duplicates";
+import { DuplicatesMixin, findDuplicates, possibleDuplicates } from "./clients.duplicates";
 
 export type { Client } from "./clients.entity";
 
@@ -127,7 +129,9 @@ const ClientsService = defineService({
 					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields); the client is then verified. " +
 					"The answer also carries `possibleDuplicates`: the club's clients this one looks like (same phone, same name and birth date, a similar name), as GET /clients/:id/duplicates ranks them; the client is created all the same.",
 				tags: ["clients"],
-				responses: { "201": { description: "The client, with possibleDuplicates", schema: { ...clientEntity, properties: { ...clientEntity.properties, possibleDuplicates: possibleDuplicatesSchema } } } },
+				requestSchema: "ClientInput",
+				requestExample: CLIENT_INPUT_EXAMPLE,
+				responses: { "201": { description: "The client, with possibleDuplicates", schema: ref("ClientCreated") } },
 			},
 			async handler(this: any, ctx: Context<CreateClientParams, HttpMeta>): Promise<Client & { possibleDuplicates: ReturnType<typeof possibleDuplicates> }> {
 				const { source: askedSource, groupId, ...fields } = ctx.params;
@@ -217,7 +221,14 @@ const ClientsService = defineService({
 					"UTF-8 with BOM, header id,full_name,email,phone,gender,country,birth_date,group,tags,categories,verified,created_at. " +
 					"group and categories by name; tags and categories separated by |. Cells starting with = + - @ tab or CR are prefixed with ' (phones read '+33…). Newest first.",
 				tags: ["clients"],
-				responses: { "200": { description: "The CSV file", contentType: "text/csv", schema: { type: "string" } } },
+				responses: {
+					"200": {
+						description: "The CSV file",
+						contentType: "text/csv",
+						schema: { type: "string" },
+						example: "\uFEFFid,full_name,email,phone,gender,country,birth_date,group,tags,categories,verified,created_at\n7d3c0f9e-2b1a-4c55-9a0e-3f1b2c4d5e6f,Ana García,ana.garcia@example.com,'+34612345678,female,ES,1990-04-12,Juniors,junior|morning,Students,false,2026-11-22T18:00:00.000Z\n",
+					},
+				},
 			},
 			async handler(this: any, ctx: Context<q.ListFilters, HttpMeta>) {
 				const clubId = ctx.meta.clubId;
@@ -525,7 +536,7 @@ const ClientsService = defineService({
 			openapi: {
 				summary: "Tags in use with their client counts",
 				tags: ["tags"],
-				responses: { "200": { description: "Tags, alphabetical", schema: { type: "array", items: { type: "object", properties: { tag: { type: "string" }, clientCount: { type: "integer" } } } } } },
+				responses: { "200": { description: "Tags, alphabetical", schema: { type: "array", items: ref("TagCount") } } },
 			},
 			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
 				return q.tagCounts(this.db, ctx.meta.clubId);

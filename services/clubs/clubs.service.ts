@@ -3,6 +3,7 @@
  * stored only as SHA-256 and looked up by that hash; a new club gets its two groups from
  * the `groups` service in the same step.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import { defineService } from "../../lib/service";
 import type { Context } from "moleculer";
@@ -15,6 +16,7 @@ import { listParams, paginate, type Page } from "../../lib/pagination";
 import { normalizeCountry } from "../../lib/normalize/country";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./clubs.queries";
+import { ClaimsMixin } from "./clubs.claims";
 import { lastAdminError, lockClubAdmins } from "../../lib/last-admin";
 import { tellEveryGateway } from "../../lib/gateways";
 
@@ -83,15 +85,12 @@ const toKey = (r: q.ApiKeyRow): ApiKey => ({
 	createdAt: r.created_at.toISOString(),
 });
 
-const keyEntity = { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, role: { type: "string" }, prefix: { type: "string" }, createdAt: { type: "string" } } };
-const clubEntity = {
-	type: "object",
-	properties: { id: { type: "string" }, name: { type: "string" }, country: { type: "string" }, currency: { type: "string" }, timezone: { type: "string" }, createdAt: { type: "string" }, updatedAt: { type: "string" } },
-};
+const keyEntity = ref("ApiKey");
+const clubEntity = ref("Club");
 
 const ClubsService = defineService({
 	name: "clubs",
-	mixins: [DbMixin({ schema: "clubs" }), OutboxMixin()],
+	mixins: [DbMixin({ schema: "clubs" }), OutboxMixin(), ClaimsMixin],
 	settings: { rest: "/" },
 
 	actions: {
@@ -110,7 +109,8 @@ const ClubsService = defineService({
 			openapi: {
 				summary: "Create a club (platform key)",
 				tags: ["clubs"],
-				responses: { "201": { description: "The club and its first admin key (shown once)", schema: { type: "object", properties: { club: clubEntity, apiKey: keyEntity } } } },
+				responses: { "201": { description: "The club and its first admin key (shown once)", schema: ref("ClubCreated") } },
+				requestExample: { name: "My Padel Club", country: "ES", currency: "EUR", timezone: "Europe/Madrid" },
 			},
 			async handler(this: any, ctx: Context<CreateClubParams, HttpMeta>) {
 				const { name } = ctx.params;
@@ -128,7 +128,7 @@ const ClubsService = defineService({
 					const keyRow = await q.insertKey(trx, { id: crypto.randomUUID(), club_id: clubId, name: "admin", role: "admin", key_hash: hashKey(key), prefix: key.slice(0, 12) });
 					await this.recordChange(trx, ctx, [
 						{ clubId, action: "clubs.create", target: { type: "club", id: clubId }, changes: diffChanges(null, toClub(club)) },
-						{ clubId, action: "apiKeys.create", target: { type: "api-key", id: keyRow.id }, changes: { name: [null, keyRow.name], role: [null, keyRow.role] } },
+						{ clubId, action: "clubs.createKey", target: { type: "apiKey", id: keyRow.id }, changes: { name: [null, keyRow.name], role: [null, keyRow.role] } },
 					]);
 					// Seeding is idempotent per club; if it fails the club is rolled back.
 					await ctx.call("groups.seedClub", {}, { meta: { clubId } });
@@ -164,12 +164,13 @@ const ClubsService = defineService({
 			openapi: {
 				summary: "Create an API key (shown once)",
 				tags: ["api-keys"],
-				responses: { "201": { description: "The key with its secret", schema: { ...keyEntity, properties: { ...keyEntity.properties, key: { type: "string" } } } } },
+				responses: { "201": { description: "The key with its secret", schema: ref("ApiKeyCreated") } },
+				requestExample: { name: "Booking system", role: "staff" },
 			},
 			async handler(this: any, ctx: Context<{ name: string; role: Role }, HttpMeta>) {
 				const key = generateKey();
-				const row = await this.db.transaction(async (trx: Knex.Transaction) => {
-					const r = await q.insertKey(trx, {
+				const row = await this.db.transaction(async (trx: any) => {
+					const row = await q.insertKey(trx, {
 						id: crypto.randomUUID(),
 						club_id: ctx.meta.clubId,
 						name: ctx.params.name,
@@ -177,9 +178,8 @@ const ClubsService = defineService({
 						key_hash: hashKey(key),
 						prefix: key.slice(0, 12),
 					});
-					// Never the secret: the key's name and role only.
-					await this.recordChange(trx, ctx, { action: "apiKeys.create", target: { type: "api-key", id: r.id }, changes: { name: [null, r.name], role: [null, r.role] } });
-					return r;
+					await this.recordChange(trx, ctx, { action: "clubs.createKey", target: { type: "apiKey", id: row.id }, changes: { name: [null, row.name], role: [null, row.role] } });
+					return row;
 				});
 				return created(ctx, { id: row.id, name: row.name, role: row.role, key, createdAt: row.created_at.toISOString() }, `/api/v1/api-keys/${row.id}`);
 			},
@@ -190,7 +190,7 @@ const ClubsService = defineService({
 			rest: "GET /api-keys",
 			auth: "admin",
 			params: { $$strict: true, ...listParams },
-			openapi: { summary: "List API keys (no secrets)", tags: ["api-keys"], responses: { "200": { description: "A page of keys", schema: { type: "object", properties: { items: { type: "array", items: keyEntity }, nextCursor: { type: ["string", "null"] } } } } } },
+			openapi: { summary: "List API keys (no secrets)", tags: ["api-keys"], responses: { "200": { description: "A page of keys", schema: pageOf("ApiKey") } } },
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<ApiKey>> {
 				return paginate(q.activeKeys(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor }, toKey);
 			},
@@ -221,7 +221,7 @@ const ClubsService = defineService({
 						throw lastAdminError();
 					}
 					const revoked = await q.revokeKey(trx, clubId, key.id);
-					await this.recordChange(trx, ctx, { action: "apiKeys.revoke", target: { type: "api-key", id: key.id }, changes: { revoked: [false, true] } });
+					await this.recordChange(trx, ctx, { action: "clubs.revokeKey", target: { type: "apiKey", id: key.id }, changes: { revoked: [false, true] } });
 					return revoked;
 				});
 				// Every gateway drops it from its cache before we answer, so "401 at once" holds on

@@ -7,6 +7,7 @@
  * groups.deleted, groups.defaultChanged, categories.updated, groups.productAccessUpdated)
  * so the booking guard can drop its caches.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import { defineService } from "../../lib/service";
 import type { Context } from "moleculer";
@@ -158,47 +159,12 @@ const categoryFieldParams = {
 
 // ---------------------------------------------------------------- OpenAPI shapes
 
-export const groupEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string" },
-		name: { type: "string" },
-		system: { type: "boolean" },
-		isDefault: { type: "boolean" },
-		clientCount: { type: "integer" },
-		maxFutureBookings: { type: ["integer", "null"] },
-		paymentMethods: { type: "array", items: { type: "string", enum: [...q.PAYMENT_METHODS] } },
-		vatRate: { type: ["integer", "null"] },
-		createdAt: { type: "string" },
-		updatedAt: { type: "string" },
-	},
-};
+export const groupEntity = ref("Group");
 
-export const categoryEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string" },
-		name: { type: "string" },
-		description: { type: ["string", "null"] },
-		discountPercent: { type: "number" },
-		clientCount: { type: "integer" },
-		createdAt: { type: "string" },
-		updatedAt: { type: "string" },
-	},
-};
+export const categoryEntity = ref("Category");
 
-const accessEntity = {
-	type: "object",
-	properties: {
-		productId: { type: "string" },
-		kind: { type: "string", enum: [...q.PRODUCT_KINDS] },
-		groupIds: { type: "array", items: { type: "string" } },
-		createdAt: { type: "string" },
-		updatedAt: { type: "string" },
-	},
-};
+const accessEntity = ref("ProductAccess");
 
-const list = (items: object) => ({ type: "object", properties: { items: { type: "array", items }, nextCursor: { type: ["string", "null"] } } });
 
 // ---------------------------------------------------------------- helpers
 
@@ -331,7 +297,7 @@ const GroupsService = defineService({
 					"Paged like every list: `?limit=` 1..500 (default 50), `?cursor=` from the previous page's `nextCursor` (null on the last page). " +
 					"Oldest first, so a club's Default and External groups lead. On the bus, `groups.list` answers the same pages; a service that needs every group at once calls the internal action `groups.all` (`{ items }`, no paging).",
 				tags: ["groups"],
-				responses: { "200": { description: "A page of the club's groups", schema: list(groupEntity) } },
+				responses: { "200": { description: "A page of the club's groups", schema: pageOf("Group") } },
 			},
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Group>> {
 				const page: Page<q.GroupRow> = await paginate(q.groupsOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor, order: "asc" }, (r: q.GroupRow) => r);
@@ -558,7 +524,7 @@ const GroupsService = defineService({
 					"Paged like every list: `?limit=` 1..500 (default 50), `?cursor=` from the previous page's `nextCursor` (null on the last page). " +
 					"Oldest first. A service that needs every category at once calls the internal action `groups.getCategories`.",
 				tags: ["categories"],
-				responses: { "200": { description: "A page of the club's categories", schema: list(categoryEntity) } },
+				responses: { "200": { description: "A page of the club's categories", schema: pageOf("Category") } },
 			},
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Category>> {
 				const page: Page<q.CategoryRow> = await paginate(q.categoriesOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor, order: "asc" }, (r: q.CategoryRow) => r);

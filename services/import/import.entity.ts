@@ -1,4 +1,5 @@
 /** The API shape of an import job, and its OpenAPI schema. */
+import { ref } from "../../lib/openapi";
 import type { JobOptions, JobRow, JobStatus } from "./import.queries";
 
 export interface ImportJob {
@@ -45,44 +46,6 @@ export function toJob(r: JobRow): ImportJob {
 	};
 }
 
-export const jobEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string" },
-		status: { enum: ["queued", "running", "completed", "failed", "cancelled"] },
-		fileName: { type: ["string", "null"] },
-		totalRows: { type: "integer", description: "Data rows read so far (final once the file is read)" },
-		processedRows: { type: "integer", description: "Rows applied by the workers; never goes back" },
-		created: { type: "integer" },
-		updated: { type: "integer" },
-		skipped: { type: "integer" },
-		failed: { type: "integer" },
-		warnings: { type: "array", items: { type: "string" } },
-		error: { type: ["string", "null"] },
-		startedAt: { type: ["string", "null"] },
-		finishedAt: { type: ["string", "null"] },
-		rowsPerSecond: { type: "integer" },
-		options: {
-			type: "object",
-			properties: {
-				onDuplicate: { enum: ["skip", "update"] },
-				dryRun: { type: "boolean" },
-				groupId: { type: ["string", "null"] },
-				tags: { type: "array", items: { type: "string" } },
-				delimiter: { enum: ["auto", ",", ";", "tab"] },
-				encoding: { enum: ["auto", "utf-8", "windows-1252"] },
-			},
-		},
-		createdAt: { type: "string" },
-	},
-};
+export const jobEntity = ref("ImportJob");
 
-export const rowErrorEntity = {
-	type: "object",
-	properties: {
-		line: { type: "integer", description: "Physical line in the file (the header is line 1)" },
-		field: { type: "string" },
-		code: { type: "string" },
-		message: { type: "string" },
-	},
-};
+export const rowErrorEntity = ref("ImportError");

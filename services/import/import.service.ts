@@ -10,6 +10,7 @@
  *   chunk is recorded. A worker killed mid-chunk: the chunk is redelivered and applied once.
  *   A chunk that keeps failing becomes failed rows, never a silent drop.
  */
+import { pageOf } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Readable } from "node:stream";
 import type { Context } from "moleculer";
@@ -176,12 +177,9 @@ const ImportService = defineService({
 					"An upload whose size is not known up front (chunked, no Content-Length) is first kept whole in a temporary file, so one over the limit is a 413 before any row is written (the job is `failed`, all counts 0).",
 				tags: ["imports"],
 				requestContentTypes: ["text/csv", "multipart/form-data"],
-				responses: {
-					"202": { description: "The job", schema: jobEntity },
-					"400": { description: "The body could not be read to its end (UPLOAD_INCOMPLETE)" },
-					"413": { description: "The file is over the size limit" },
-					"415": { description: "Not text/csv nor multipart/form-data" },
-				},
+				requestExample: "Nom complet;Courriel;Téléphone;Sexe;Pays\nAna García;ana.garcia@example.com;+34 612 34 56 78;F;ES\n",
+				responses: { "202": { description: "The job", schema: jobEntity } },
+				errors: ["UPLOAD_INCOMPLETE", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"],
 			},
 			async handler(this: any, ctx: Context<UploadParams, UploadMeta>): Promise<ImportJob> {
 				return this.upload(ctx);
@@ -196,7 +194,7 @@ const ImportService = defineService({
 			openapi: {
 				summary: "List import jobs",
 				tags: ["imports"],
-				responses: { "200": { description: "A page of jobs", schema: { type: "object", properties: { items: { type: "array", items: jobEntity }, nextCursor: { type: ["string", "null"] } } } } },
+				responses: { "200": { description: "A page of jobs", schema: pageOf("ImportJob") } },
 			},
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>) {
 				return paginate(q.jobsOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor }, toJob);
@@ -268,7 +266,7 @@ const ImportService = defineService({
 				responses: {
 					"200": {
 						description: "A page of errors (or text/csv with format=csv)",
-						schema: { type: "object", properties: { items: { type: "array", items: rowErrorEntity }, nextCursor: { type: ["string", "null"] } } },
+						schema: pageOf("ImportError"),
 					},
 				},
 			},

@@ -3,7 +3,7 @@
  *
  * Passwords: argon2id (@node-rs/argon2, prebuilt native binding) with OWASP's first
  * recommended setting, m = 19 MiB, t = 2, p = 1: memory-hard, so a stolen table costs an
- * attacker 19 MiB per guess in flight; about 30 ms per hash on one core here
+ * attacker 19 MiB per guess in flight; 30-50 ms per hash or verification on one core here
  * (bench/staff prints the figure). The PHC string keeps its parameters, so raising them
  * later still verifies old hashes. Hashing runs on libuv's thread pool, not the event loop.
  *

@@ -137,9 +137,9 @@ export async function findSession(db: Db, clubId: string, id: string): Promise<L
 	return rows[0];
 }
 
-/** Ends one session by its token's hash; returns the hashes ended. */
+/** Ends one session by its token's hash; returns it (undefined when there was none). */
 export const endSessionByHash = (db: Db, tokenHash: string) =>
-	db("sessions").where({ token_hash: tokenHash }).delete().returning("token_hash").then(r => r.map((x: any) => x.token_hash as string));
+	db<SessionRow>("sessions").where({ token_hash: tokenHash }).delete().returning("*").then(r => r[0] as SessionRow | undefined);
 
 export const endMemberSessions = (db: Db, clubId: string, memberId: string) =>
 	db("sessions").where({ club_id: clubId, member_id: memberId }).delete().returning("token_hash").then(r => r.map((x: any) => x.token_hash as string));

@@ -9,11 +9,13 @@
  * same work (one password verification). Ending sessions (disable, re-invite, role change,
  * sign-out, key revocation) reaches every gateway node before the change is answered.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import { Errors } from "moleculer";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin, type ChangeEntry } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, UnauthorizedError, invalid } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
@@ -61,44 +63,32 @@ const toMember = (r: q.MemberRow): StaffMember => ({
 	updatedAt: r.updated_at.toISOString(),
 });
 
+/**
+ * The context a change is recorded under when the request itself carries no actor (the
+ * public sign-in, sign-out and accept routes): the person or key it was about, in its club.
+ */
+function asActor(ctx: Context<any, any>, actor: Actor, clubId: string): Context<any, any> {
+	return { meta: { ...ctx.meta, actor, clubId }, requestID: ctx.requestID, caller: ctx.caller, nodeID: ctx.nodeID } as unknown as Context<any, any>;
+}
+
+const targetOf = (actor: Actor): ChangeEntry["target"] => (actor.type === "key" ? { type: "apiKey", id: actor.id } : { type: "staff", id: actor.id });
+
 const invalidCredentials = () => new UnauthorizedError("Wrong e-mail or password", "INVALID_CREDENTIALS");
 
 /** 429 with data.retryAfter (the gateway's Retry-After header; the data survives the transporter). */
 const tooManyAttempts = (retryAfter: number) =>
 	Object.assign(new Errors.MoleculerClientError(`Too many failed sign-ins for this e-mail; retry in ${retryAfter} s`, 429, "TOO_MANY_ATTEMPTS", { retryAfter }), { retryAfter });
 
-const s = (type: string, extra: Record<string, unknown> = {}) => ({ type, ...extra });
-const memberEntity = {
-	type: "object",
-	properties: {
-		id: s("string"),
-		name: s("string"),
-		email: s("string"),
-		role: { enum: ROLES },
-		status: { enum: ["invited", "active", "disabled"] },
-		lastSignInAt: s(["string", "null"] as any),
-		createdAt: s("string"),
-		updatedAt: s("string"),
-	},
-};
-const invitationEntity = { type: "object", properties: { token: s("string", { description: "Shown once" }), expiresAt: s("string") } };
-const invitedEntity = { ...memberEntity, properties: { ...memberEntity.properties, invitation: invitationEntity } };
-const sessionEntity = {
-	type: "object",
-	properties: {
-		club: { type: "object" },
-		role: { enum: ROLES },
-		actor: { type: "object", properties: { type: { enum: ["staff", "key"] }, id: s("string"), name: s("string") } },
-		expiresAt: s(["string", "null"] as any),
-	},
-};
+const memberEntity = ref("StaffMember");
+const invitedEntity = ref("StaffInvited");
+const sessionEntity = ref("Session");
 const err = (description: string) => ({ description, schema: { $ref: "#/components/schemas/Error" } });
 
 const emailRule = { type: "email", normalize: true, max: 254 } as const;
 
 const StaffService = defineService({
 	name: "staff",
-	mixins: [DbMixin({ schema: "staff" })],
+	mixins: [DbMixin({ schema: "staff" }), OutboxMixin()],
 	settings: { rest: "/" },
 
 	actions: {
@@ -127,6 +117,8 @@ const StaffService = defineService({
 					return await this.db.transaction(async (trx: any) => {
 						const row = await q.insertMember(trx, { id, club_id: clubId, name: ctx.params.name, email: ctx.params.email, role: ctx.params.role, status: "invited" });
 						const invitation = await this.issueInvitation(trx, clubId, id);
+						const changes = Object.fromEntries((["name", "email", "role", "status"] as const).map(f => [f, [null, row[f]]]));
+						await this.recordChange(trx, ctx, { action: "staff.create", target: { type: "staff", id }, changes });
 						return created(ctx, { ...toMember(row), invitation }, `/api/v1/staff/${id}`);
 					});
 				} catch (e) {
@@ -157,6 +149,7 @@ const StaffService = defineService({
 					const row = member.password_hash ? await q.updateMember(trx, clubId, member.id, { password_hash: null }) : member;
 					const ended = await q.endMemberSessions(trx, clubId, member.id);
 					const invitation = await this.issueInvitation(trx, clubId, member.id);
+					await this.recordChange(trx, ctx, { action: "staff.invite", target: { type: "staff", id: member.id }, changes: null });
 					return { body: { ...toMember(row), invitation }, ended };
 				});
 				await this.forgetSessions(ctx, ended);
@@ -180,7 +173,7 @@ const StaffService = defineService({
 				tags: ["staff"],
 				responses: {
 					"200": { description: "The member, now active", schema: memberEntity },
-					"404": err("Unknown, used or expired token"),
+					"404": err("NOT_FOUND: unknown, used or expired token"),
 					"422": err("VALIDATION_ERROR, or WEAK_PASSWORD: a common password"),
 				},
 			},
@@ -200,7 +193,10 @@ const StaffService = defineService({
 					if (!used) throw new NotFoundError("Invitation");
 					const member = await q.lockMember(trx, used.club_id, used.member_id);
 					if (!member) throw new NotFoundError("Invitation");
-					return q.updateMember(trx, used.club_id, member.id, { password_hash: passwordHash, status: member.status === "disabled" ? "disabled" : "active" });
+					const row = await q.updateMember(trx, used.club_id, member.id, { password_hash: passwordHash, status: member.status === "disabled" ? "disabled" : "active" });
+					const self = asActor(ctx, { type: "staff", id: row.id, name: row.name }, row.club_id);
+					await this.recordChange(trx, self, { action: "staff.accept", target: { type: "staff", id: row.id }, changes: row.status === member.status ? null : { status: [member.status, row.status] } });
+					return row;
 				});
 				return toMember(row);
 			},
@@ -219,7 +215,7 @@ const StaffService = defineService({
 			openapi: {
 				summary: "List staff members",
 				tags: ["staff"],
-				responses: { "200": { description: "A page of members", schema: { type: "object", properties: { items: { type: "array", items: memberEntity }, nextCursor: { type: ["string", "null"] } } } } },
+				responses: { "200": { description: "A page of members", schema: pageOf("StaffMember") } },
 			},
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string; status?: q.Status; role?: Role }, SessionMeta>): Promise<Page<StaffMember>> {
 				const query = q.membersOfClub(this.db, ctx.meta.clubId);
@@ -280,7 +276,12 @@ const StaffService = defineService({
 					if (member.role === "admin" && member.status === "active" && (nextRole !== "admin" || nextStatus !== "active")) {
 						await this.assertAnotherAdmin(ctx, trx, clubId, member.id);
 					}
-					const row = Object.keys(patch).length ? await q.updateMember(trx, clubId, id, patch) : member;
+					const changes = Object.fromEntries(
+						(["name", "role", "status"] as const).filter(f => patch[f] !== undefined && patch[f] !== member[f]).map(f => [f, [member[f], patch[f]]]),
+					);
+					if (!Object.keys(changes).length) return { row: member, ended: [] };
+					const row = await q.updateMember(trx, clubId, id, patch);
+					await this.recordChange(trx, ctx, { action: "staff.update", target: { type: "staff", id }, changes });
 					const endsSessions = nextRole !== member.role || (nextStatus === "disabled" && member.status !== "disabled");
 					return { row, ended: endsSessions ? await q.endMemberSessions(trx, clubId, id) : [] };
 				});
@@ -357,7 +358,17 @@ const StaffService = defineService({
 			params: { $$strict: true },
 			openapi: { summary: "Sign out", tags: ["session"], responses: { "204": { description: "Signed out" }, "403": err("CSRF: the Origin header names another site") } },
 			async handler(this: any, ctx: Context<unknown, SessionMeta>) {
-				if (ctx.meta.sessionHash) await this.forgetSessions(ctx, await q.endSessionByHash(this.db, ctx.meta.sessionHash));
+				const hash = ctx.meta.sessionHash;
+				const ended = hash
+					? await this.db.transaction(async (trx: any) => {
+							const row = await q.endSessionByHash(trx, hash);
+							if (!row) return [];
+							const actor = await this.actorOfSession(trx, row);
+							await this.recordChange(trx, asActor(ctx, actor, row.club_id), { action: "staff.signOut", target: targetOf(actor) });
+							return [row.token_hash];
+						})
+					: [];
+				await this.forgetSessions(ctx, ended);
 				ctx.meta.$responseHeaders = { "Set-Cookie": clearedSessionCookie(!!ctx.meta.https) };
 				return noContent(ctx);
 			},
@@ -428,6 +439,13 @@ const StaffService = defineService({
 			if (tokenHashes.length) await tellEveryGateway(ctx, "api.forgetSessions", { tokenHashes }, "staff.sessionsEnded");
 		},
 
+		/** Who an ended session spoke for. */
+		async actorOfSession(this: any, trx: any, row: q.SessionRow): Promise<Actor> {
+			if (row.key_id) return { type: "key", id: row.key_id, name: row.key_name ?? "" };
+			const m = await q.findMember(trx, row.club_id, row.member_id!);
+			return { type: "staff", id: row.member_id!, name: m?.name ?? "" };
+		},
+
 		identityOf(this: any, row: q.LiveSession): SessionIdentity {
 			const actor: Actor = row.member_id ? { type: "staff", id: row.member_id, name: row.name } : { type: "key", id: row.key_id!, name: row.name };
 			return { sessionId: row.id, clubId: row.club_id, role: row.role, keyId: actor.id, actor, expiresAt: this.expiresAt(row.last_used_at) };
@@ -445,12 +463,17 @@ const StaffService = defineService({
 		/** Opens the session, sets the cookie and answers its shape. */
 		async openSession(this: any, ctx: Context<unknown, SessionMeta>, row: Pick<q.SessionRow, "club_id" | "member_id" | "key_id" | "key_name" | "key_role">) {
 			const token = newToken();
-			const session = await q.insertSession(this.db, { id: crypto.randomUUID(), token_hash: sha256(token), ...row });
-			if (row.member_id) await q.markSignedIn(this.db, row.club_id, row.member_id);
+			const live = await this.db.transaction(async (trx: any) => {
+				const session = await q.insertSession(trx, { id: crypto.randomUUID(), token_hash: sha256(token), ...row });
+				if (row.member_id) await q.markSignedIn(trx, row.club_id, row.member_id);
+				const live = (await q.findSession(trx, row.club_id, session.id))!;
+				const { actor } = this.identityOf(live) as SessionIdentity;
+				await this.recordChange(trx, asActor(ctx, actor, row.club_id), { action: "staff.signIn", target: targetOf(actor) });
+				return live;
+			});
 			const club = await ctx.call("clubs.get", {}, { meta: { clubId: row.club_id } });
-			const live = await q.findSession(this.db, row.club_id, session.id);
 			ctx.meta.$responseHeaders = { "Set-Cookie": sessionCookie(token, !!ctx.meta.https) };
-			return this.sessionBody(club, live!);
+			return this.sessionBody(club, live);
 		},
 
 		async signInWithKey(this: any, ctx: Context<unknown, SessionMeta>, apiKey: string) {
@@ -473,7 +496,13 @@ const StaffService = defineService({
 			const matched: q.MemberRow[] = [];
 			if (!candidates.length) await verifyNothing(password);
 			for (const m of candidates) if (await verifyPassword(m.password_hash!, password)) matched.push(m);
-			if (!matched.length) throw invalidCredentials();
+			if (!matched.length) {
+				// A failed sign-in is kept in the trail of each club whose member was tried (an unknown e-mail has no club).
+				for (const m of candidates) {
+					await this.recordChange(this.db, asActor(ctx, { type: "staff", id: m.id, name: m.name }, m.club_id), { action: "staff.signInFailed", target: { type: "staff", id: m.id } });
+				}
+				throw invalidCredentials();
+			}
 			await q.releaseAttempt(this.db, attempt.id);
 			if (matched.length > 1) {
 				const clubs = await Promise.all(matched.map(async m => {

@@ -13,12 +13,15 @@
  *      against the locked balance; the ledger rows go in with one INSERT, the balance with
  *      one UPDATE (CHECK balance >= 0 still guards it);
  *   3. every key's answer (201 + entry, or 409 INSUFFICIENT_FUNDS) is stored, then COMMIT.
+ * The keys were claimed club-wide before (claimKey in batchedDebit), as the mixin does, and
+ * the stored answers have the mixin's shape (storedError), so a replay through the mixin
+ * answers exactly what the batch answered.
  * If the transaction fails, nothing of it exists: a lock timeout or deadlock sends every
  * item through the mixin one by one; any other error fails them all (a retry is safe).
  * Several nodes batching the same wallet queue on its row lock.
  */
 import type { Knex } from "knex";
-import { IDEMPOTENCY_TABLE } from "../../mixins/idempotency.mixin";
+import { IDEMPOTENCY_TABLE, storedError } from "../../mixins/idempotency.mixin";
 import type { TransactionRow, WalletRow } from "./wallets.queries";
 import { InsufficientFundsError } from "./wallets.errors";
 
@@ -27,7 +30,8 @@ const ACTION = "wallets.debit";
 
 export interface DebitItem {
 	clubId: string;
-	wallet: WalletRow;
+	/** The wallet named by the request; the batch reads it under its lock (unknown: every item falls back). */
+	walletId: string;
 	key: string;
 	hash: string;
 	id: string;
@@ -41,7 +45,7 @@ export interface DebitItem {
 /** Records the audit entries of the batch's debits inside its transaction (the outbox). */
 export type RecordDebits = (trx: Knex.Transaction, done: Array<{ ctx: unknown; wallet: WalletRow; row: TransactionRow }>) => Promise<void>;
 
-export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown } | { kind: "refused"; err: InsufficientFundsError } | { kind: "fallback" };
+export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError } | { kind: "fallback" };
 
 interface Pending {
 	item: DebitItem;
@@ -50,7 +54,7 @@ interface Pending {
 }
 
 /** Errors after which the batch is retried item by item through the mixin. */
-const FALL_BACK = new Set(["55P03", "40P01", "40001"]);
+const FALL_BACK = new Set(["55P03", "40P01", "40001", "WALLET_NOT_FOUND"]);
 
 export class DebitBatcher {
 	private readonly queues = new Map<string, Pending[]>();
@@ -62,7 +66,7 @@ export class DebitBatcher {
 	) {}
 
 	debit(item: DebitItem): Promise<DebitOutcome> {
-		const qk = `${item.clubId}:${item.wallet.id}`;
+		const qk = `${item.clubId}:${item.walletId}`;
 		return new Promise((resolve, reject) => {
 			const queue = this.queues.get(qk) ?? [];
 			queue.push({ item, resolve, reject });
@@ -116,7 +120,7 @@ export class DebitBatcher {
 
 	private async apply(trx: Knex.Transaction, batch: Pending[]): Promise<Map<Pending, DebitOutcome>> {
 		const out = new Map<Pending, DebitOutcome>();
-		const { clubId, wallet } = batch[0].item;
+		const { clubId, walletId } = batch[0].item;
 		await trx.raw(`SET LOCAL lock_timeout = '10000ms'`);
 		const keys = JSON.stringify(batch.map(p => ({ key: p.item.key, hash: p.item.hash })));
 		const inserted = await trx.raw(
@@ -129,7 +133,10 @@ export class DebitBatcher {
 		const fresh = batch.filter(p => mine.has(p.item.key));
 		if (!fresh.length) return out;
 
-		const locked = await trx("wallets").where({ club_id: clubId, id: wallet.id }).forUpdate().first("balance");
+		const wallet: WalletRow | undefined = await trx("wallets").where({ club_id: clubId, id: walletId }).forUpdate().first();
+		// Unknown wallet: undo the keys; the mixin answers (and stores) the 404 for each.
+		if (!wallet) throw Object.assign(new Error("no such wallet"), { name: "WalletNotFound", code: "WALLET_NOT_FOUND" });
+		const locked = wallet;
 		const start: number = locked.balance;
 		let balance = start;
 		const debits: Array<{ p: Pending; balanceAfter: number }> = [];
@@ -141,7 +148,7 @@ export class DebitBatcher {
 			} else {
 				const err = new InsufficientFundsError({ walletId: wallet.id, balance, amount: p.item.amount });
 				out.set(p, { kind: "refused", err });
-				answers.push({ key: p.item.key, status: err.code, response: null, error: { name: err.name, message: err.message, code: err.code, type: err.type, data: err.data ?? null } });
+				answers.push({ key: p.item.key, status: err.code, response: null, error: storedError(err) });
 			}
 		}
 		if (debits.length) {
@@ -163,7 +170,7 @@ export class DebitBatcher {
 			for (const d of debits) {
 				const row = byId.get(d.p.item.id)!;
 				const body = d.p.item.toBody(row);
-				out.set(d.p, { kind: "fresh", row, body });
+				out.set(d.p, { kind: "fresh", row, body, wallet });
 				answers.push({ key: d.p.item.key, status: 201, response: body, error: null });
 			}
 		}

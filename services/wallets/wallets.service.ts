@@ -12,13 +12,14 @@
  *     bus with `idempotencyKey` as a param; it may name the wallet by `walletId` (or `id`,
  *     as REST does) or by `clientId` + `currency`.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin, diffChanges, type ChangeEntry } from "../../mixins/outbox.mixin";
-import { IdempotencyMixin, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
+import { IdempotencyMixin, claimKey, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
 import { listParams, type Page } from "../../lib/pagination";
@@ -59,8 +60,8 @@ const busAddress = {
 	currency: { type: "string", trim: true, length: 3, optional: true, description: "Bus only: with clientId (ISO 4217)" },
 } as const;
 
-const walletsPage = { type: "object", properties: { items: { type: "array", items: transactionEntity }, nextCursor: { type: ["string", "null"] } } };
-const clientWalletEntity = { type: "object", properties: { ...walletEntity.properties, recentTransactions: { type: "array", items: transactionEntity } } };
+const walletsPage = pageOf("Transaction");
+const clientWalletEntity = ref("ClientWallet");
 
 /** ISO 4217, upper-cased; 422 on the given field otherwise. */
 function currencyOf(value: string, field = "currency"): string {
@@ -183,7 +184,7 @@ const WalletsService = defineService({
 				summary: "A client's wallets with their recent transactions",
 				description: "Each wallet carries `recentTransactions` (newest 10). The wallets of a deleted client stay readable here and by wallet id.",
 				tags: ["wallets"],
-				responses: { "200": { description: "The client's wallets", schema: { type: "object", properties: { items: { type: "array", items: clientWalletEntity }, nextCursor: { type: "null" } } } } },
+				responses: { "200": { description: "The client's wallets", schema: pageOf("ClientWallet") } },
 			},
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>): Promise<Page<ClientWallet>> {
 				const clubId = ctx.meta.clubId;
@@ -214,6 +215,7 @@ const WalletsService = defineService({
 				description: "A deleted client's wallet (still readable, with its ledger) takes no more money: 409 `WALLET_CLOSED` (data: `{ walletId }`).",
 				tags: ["wallets"],
 				responses: { "201": { description: "The ledger entry", schema: transactionEntity }, "409": { description: "WALLET_CLOSED, or the same Idempotency-Key still in flight" } },
+				errors: ["BALANCE_LIMIT_EXCEEDED"],
 			},
 			async handler(this: any, ctx: Context<MoveParams, HttpMeta>): Promise<Transaction> {
 				return this.move(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
@@ -278,6 +280,7 @@ const WalletsService = defineService({
 					"A deleted client's wallet takes no more money: 409 `WALLET_CLOSED` (data: `{ walletId }`).",
 				tags: ["wallets"],
 				responses: { "201": { description: "The refund's ledger entry", schema: transactionEntity }, "409": { description: "REFUND_EXCEEDS_DEBIT, WALLET_CLOSED, or the same Idempotency-Key still in flight" } },
+				errors: ["BALANCE_LIMIT_EXCEEDED"],
 			},
 			async handler(this: any, ctx: Context<RefundParams, HttpMeta>): Promise<Transaction> {
 				// fastest-validator lets an optional null through; "refund everything" is said by leaving it out.
@@ -495,21 +498,27 @@ const WalletsService = defineService({
 			const key = keyOf(ctx);
 			if (key === undefined || key.length < 1 || key.length > 255) return null;
 			const clubId = ctx.meta.clubId;
-			let wallet: q.WalletRow;
-			try {
-				wallet = await this.resolveWallet(this.db, clubId, ctx.params);
-			} catch (err) {
-				if (isClientError(err)) return null; // stored under the key by the mixin path
-				throw err;
+			const p = ctx.params;
+			// Named by id (REST always is): the batch reads the wallet under its lock, no lookup first.
+			let walletId = p.clientId === undefined && p.currency === undefined && (p.id === undefined || p.walletId === undefined || p.id === p.walletId) ? (p.id ?? p.walletId) : undefined;
+			if (walletId === undefined || !UUID_RE.test(walletId)) {
+				try {
+					walletId = (await this.resolveWallet(this.db, clubId, p)).id as string;
+				} catch (err) {
+					if (isClientError(err)) return null; // stored under the key by the mixin path
+					throw err;
+				}
 			}
+			const hash = requestHash(ctx);
+			await claimKey(this, ctx, key, hash); // club-wide, as the mixin does
 			const outcome: DebitOutcome = await this.batcher.debit({
 				clubId,
-				wallet,
+				walletId,
 				key,
-				hash: requestHash(ctx),
+				hash,
 				id: crypto.randomUUID(),
-				amount: ctx.params.amount,
-				reference: ctx.params.reference ?? null,
+				amount: p.amount,
+				reference: p.reference ?? null,
 				toBody: toTransaction,
 				ctx,
 			});
@@ -517,7 +526,7 @@ const WalletsService = defineService({
 			if (outcome.kind === "refused") throw outcome.err;
 			// Committed: the answer and the event.
 			const transaction = outcome.body as Transaction;
-			ctx.emit("wallets.transacted", { clubId, walletId: wallet.id, clientId: wallet.client_id, transaction } satisfies TransactedEvent);
+			ctx.emit("wallets.transacted", { clubId, walletId: outcome.wallet.id, clientId: outcome.wallet.client_id, transaction } satisfies TransactedEvent);
 			return created(ctx, transaction, transactionLocation(transaction));
 		},
 

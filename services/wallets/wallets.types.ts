@@ -1,4 +1,5 @@
 /** Wallets: entities (API.md shapes), action params and event payloads. */
+import { ref } from "../../lib/openapi";
 import type { TransactionRow, TransactionType, WalletRow } from "./wallets.queries";
 
 export interface Wallet {
@@ -104,28 +105,6 @@ export const toTransaction = (r: TransactionRow): Transaction => ({
 	createdAt: new Date(r.created_at).toISOString(),
 });
 
-export const walletEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string" },
-		clientId: { type: "string" },
-		currency: { type: "string" },
-		balance: { type: "integer" },
-		createdAt: { type: "string" },
-		updatedAt: { type: "string" },
-	},
-};
+export const walletEntity = ref("Wallet");
 
-export const transactionEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string" },
-		walletId: { type: "string" },
-		type: { enum: ["top_up", "debit", "refund"] },
-		amount: { type: "integer" },
-		balanceAfter: { type: "integer" },
-		reference: { type: ["string", "null"] },
-		refundOf: { type: ["string", "null"] },
-		createdAt: { type: "string" },
-	},
-};
+export const transactionEntity = ref("Transaction");

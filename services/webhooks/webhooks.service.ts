@@ -15,6 +15,7 @@
  * URLs are checked against SSRF at registration and again before every attempt
  * (webhooks.ssrf.ts).
  */
+import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
@@ -26,7 +27,7 @@ import { UUID_RE } from "../../lib/tenant.middleware";
 import { listParams, paginate, type Page } from "../../lib/pagination";
 import { readEnv } from "../../moleculer.config";
 import * as q from "./webhooks.queries";
-import { checkUrl } from "./webhooks.ssrf";
+import { checkRegisteredUrl } from "./webhooks.ssrf";
 import { newSecret, seal, sealingKey } from "./webhooks.signing";
 import { DeliveryWorker } from "./webhooks.worker";
 import { OUTBOX_CHANNEL, OutboxMixin, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
@@ -130,47 +131,10 @@ const canonicalEvents = (events: string[]): string[] => (events.includes("*") ? 
 
 // ---------------------------------------------------------------- OpenAPI shapes
 
-const endpointEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string", format: "uuid" },
-		url: { type: "string" },
-		events: { type: "array", items: { type: "string", enum: [...EVENT_TYPES, "*"] } },
-		description: { type: ["string", "null"] },
-		status: { type: "string", enum: [...q.ENDPOINT_STATUSES] },
-		createdAt: { type: "string", format: "date-time" },
-		updatedAt: { type: "string", format: "date-time" },
-	},
-};
-const withSecret = {
-	type: "object",
-	properties: {
-		...endpointEntity.properties,
-		secret: { type: "string", description: "whsec_ + base64 of 32 random bytes; shown only in this answer" },
-	},
-};
-const rotated = {
-	type: "object",
-	properties: {
-		...withSecret.properties,
-		previousSecretExpiresAt: { type: "string", format: "date-time", description: "Until then the previous secret signs beside the new one" },
-	},
-};
-const deliveryEntity = {
-	type: "object",
-	properties: {
-		id: { type: "string", format: "uuid", description: "Also the webhook-id header, the same on every attempt" },
-		eventId: { type: "string" },
-		type: { type: "string" },
-		status: { type: "string", enum: [...q.DELIVERY_STATUSES] },
-		attempts: { type: "integer" },
-		lastStatus: { type: ["integer", "null"], description: "HTTP status of the last attempt (null: no answer)" },
-		lastError: { type: ["string", "null"] },
-		nextAttemptAt: { type: ["string", "null"], format: "date-time" },
-		createdAt: { type: "string", format: "date-time" },
-	},
-};
-const list = (items: object) => ({ type: "object", properties: { items: { type: "array", items }, nextCursor: { type: ["string", "null"] } } });
+const endpointEntity = ref("WebhookEndpoint");
+const withSecret = ref("WebhookEndpointCreated");
+const rotated = ref("WebhookSecretRotated");
+const deliveryEntity = ref("Delivery");
 const URL_REFUSED = { description: "URL_NOT_ALLOWED: not https: (unless WEBHOOK_ALLOW_HTTP), credentials in it, or its host resolves to a loopback, private, link-local, unspecified... address (unless WEBHOOK_ALLOW_PRIVATE); or VALIDATION_ERROR" };
 
 const WebhooksService = defineService({
@@ -223,7 +187,7 @@ const WebhooksService = defineService({
 			rest: "GET /webhooks",
 			auth: "admin",
 			params: { ...listParams },
-			openapi: { summary: "List webhook endpoints", description: "Newest first; no secrets.", tags: ["webhooks"], responses: { "200": { description: "A page of endpoints", schema: list(endpointEntity) } } },
+			openapi: { summary: "List webhook endpoints", description: "Newest first; no secrets.", tags: ["webhooks"], responses: { "200": { description: "A page of endpoints", schema: pageOf("WebhookEndpoint") } } },
 			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<WebhookEndpoint>> {
 				return paginate(q.endpointsOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor }, toEndpoint);
 			},
@@ -345,7 +309,7 @@ const WebhooksService = defineService({
 			rest: "GET /webhooks/:id/deliveries",
 			auth: "admin",
 			params: { id: ID, status: { type: "enum", values: [...q.DELIVERY_STATUSES], optional: true }, ...listParams },
-			openapi: { summary: "An endpoint's deliveries", description: "Newest first; `?status=` filters.", tags: ["webhooks"], responses: { "200": { description: "A page of deliveries", schema: list(deliveryEntity) } } },
+			openapi: { summary: "An endpoint's deliveries", description: "Newest first; `?status=` filters.", tags: ["webhooks"], responses: { "200": { description: "A page of deliveries", schema: pageOf("Delivery") } } },
 			async handler(this: any, ctx: Context<{ id: string; status?: q.DeliveryStatus; limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Delivery>> {
 				const ep = await this.endpointOf(ctx, ctx.params.id);
 				const query = q.deliveriesOf(this.db, ctx.meta.clubId, ep.id);
@@ -409,7 +373,7 @@ const WebhooksService = defineService({
 		/** Registration's SSRF check (the worker runs it again before every attempt). */
 		async checkUrl(this: any, url: string): Promise<void> {
 			const env = readEnv();
-			await checkUrl(url, { allowHttp: env.webhookAllowHttp, allowPrivate: env.webhookAllowPrivate });
+			await checkRegisteredUrl(url, { allowHttp: env.webhookAllowHttp, allowPrivate: env.webhookAllowPrivate });
 		},
 	},
 

@@ -25,7 +25,23 @@ export interface Target {
 
 export type Lookup = (host: string) => Promise<Array<{ address: string; family: number }>>;
 
-const systemLookup: Lookup = host => dns.lookup(host, { all: true, verbatim: true });
+/** A resolver that does not answer within this is taken as "does not resolve". */
+const LOOKUP_TIMEOUT_MS = 5000;
+
+const systemLookup: Lookup = host =>
+	new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(Object.assign(new Error("DNS lookup timed out"), { code: "ETIMEOUT" })), LOOKUP_TIMEOUT_MS);
+		dns.lookup(host, { all: true, verbatim: true }).then(
+			r => {
+				clearTimeout(timer);
+				resolve(r);
+			},
+			err => {
+				clearTimeout(timer);
+				reject(err);
+			},
+		);
+	});
 
 // ---------------------------------------------------------------- address ranges
 
@@ -125,8 +141,13 @@ export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
 		throw new UrlNotAllowedError(policy.allowHttp ? "only http: and https: URLs receive webhooks" : "only https: URLs receive webhooks");
 	}
 	if (!url.hostname) throw new UrlNotAllowedError("it has no host");
+	if (!policy.allowPrivate && /(^|\.)localhost\.?$/i.test(url.hostname)) throw new UrlNotAllowedError("localhost names are loopback addresses");
 	if (url.username || url.password) throw new UrlNotAllowedError("credentials in the URL are not accepted (use the signature to authenticate us)");
 	return url;
+}
+
+export class UnresolvedHostError extends UrlNotAllowedError {
+	readonly unresolved = true;
 }
 
 /**
@@ -141,10 +162,10 @@ export async function resolveTarget(url: URL, policy: UrlPolicy, lookup: Lookup 
 		try {
 			addresses = await lookup(host);
 		} catch (err: any) {
-			throw new UrlNotAllowedError(`its host does not resolve (${err?.code ?? "DNS error"})`);
+			throw new UnresolvedHostError(`its host does not resolve (${err?.code ?? "DNS error"})`);
 		}
 	}
-	if (!addresses.length) throw new UrlNotAllowedError("its host does not resolve");
+	if (!addresses.length) throw new UnresolvedHostError("its host does not resolve");
 	if (!policy.allowPrivate) {
 		for (const a of addresses) {
 			const why = forbiddenAddress(a.address);
@@ -155,7 +176,20 @@ export async function resolveTarget(url: URL, policy: UrlPolicy, lookup: Lookup 
 	return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
-/** Both checks: what registration runs, and what every attempt runs again. */
+/** Both checks: what every attempt runs before connecting. */
 export async function checkUrl(raw: string, policy: UrlPolicy, lookup?: Lookup): Promise<Target> {
 	return resolveTarget(parseWebhookUrl(raw, policy), policy, lookup);
+}
+
+/**
+ * Registration: the same checks, except that a host that does not resolve (yet, or from
+ * here) is accepted: it has no address to refuse, and every attempt resolves and checks it
+ * again before connecting (an attempt to a host that does not resolve fails and is retried).
+ */
+export async function checkRegisteredUrl(raw: string, policy: UrlPolicy, lookup?: Lookup): Promise<void> {
+	try {
+		await checkUrl(raw, policy, lookup);
+	} catch (err) {
+		if (!(err instanceof UnresolvedHostError)) throw err;
+	}
 }

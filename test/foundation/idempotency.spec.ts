@@ -12,6 +12,7 @@ import { IdempotencyMixin } from "../../mixins/idempotency.mixin";
 import { ConflictError } from "../../lib/errors";
 import { created } from "../../lib/http";
 import { TenantMiddleware } from "../../lib/tenant.middleware";
+import { ClaimsMixin } from "../../services/clubs/clubs.claims";
 
 describe("Idempotency mixin (real Postgres)", function () {
 	const schema = `idem_${crypto.randomBytes(3).toString("hex")}`;
@@ -63,12 +64,15 @@ describe("Idempotency mixin (real Postgres)", function () {
 				},
 			},
 		});
+		// The club-wide key claims the mixin makes first (services/clubs/clubs.claims.ts), in a schema of their own.
+		broker.createService({ name: "clubs", mixins: [DbMixin({ schema: `${schema}_clubs`, dir: path.join(__dirname, "fixtures", "claims-migrations") }), ClaimsMixin] });
 		await broker.start();
 	});
 	after(async () => {
 		await broker.stop();
 		const admin = knex({ client: "pg", connection: process.env.DATABASE_URL });
 		await admin.raw("DROP SCHEMA ?? CASCADE", [schema]);
+		await admin.raw("DROP SCHEMA ?? CASCADE", [`${schema}_clubs`]);
 		await admin.destroy();
 	});
 

@@ -4,6 +4,7 @@
  * over the real nats-server and one Postgres.
  */
 import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -89,5 +90,73 @@ describe("npm start (real processes)", function () {
 		const ready = await http.get("/ready");
 		assert.equal(ready.body.checks.transporter, "ok");
 		await Promise.all(nodes.map(n => n.kill("SIGTERM")));
+	});
+});
+
+describe("npm start: stopping and private data folders (real processes)", function () {
+	this.timeout(120_000);
+	const children: ChildProcess[] = [];
+	after(() => {
+		for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+	});
+
+	/** `npm start` itself (npm -> node), as systemd, Docker and Kubernetes run it. */
+	function npmStart(env: Record<string, string | undefined>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+		const clean: Record<string, string> = {};
+		for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined && !k.startsWith("npm_")) clean[k] = v;
+		clean.PATH = `${path.dirname(process.execPath)}:${clean.PATH ?? ""}`;
+		const child = spawn("npm", ["start", "--silent"], { cwd: path.resolve(__dirname, "..", ".."), env: clean, stdio: ["ignore", "pipe", "pipe"] });
+		children.push(child);
+		let out = "";
+		child.stdout!.on("data", d => (out += d.toString()));
+		child.stderr!.on("data", d => (out += d.toString()));
+		const exited = new Promise<number | null>(resolve => child.once("exit", code => resolve(code)));
+		return { child, output: () => out, exited };
+	}
+
+	async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+		const end = Date.now() + ms;
+		while (!(await check())) {
+			if (Date.now() > end) throw new Error(`timed out: ${what}`);
+			await new Promise(r => setTimeout(r, 100));
+		}
+	}
+
+	const alive = (pid: number) => {
+		try {
+			process.kill(pid, 0);
+			return true;
+		} catch {
+			return false;
+		}
+	};
+	const listening = (port: number) => fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
+
+	it("when SIGTERM is sent to the `npm start` process (embedded default, DATA_DIR a private mktemp folder), then node and the embedded PostgreSQL stop", async function () {
+		// As root, the embedded PostgreSQL runs as 'postgres': a 0700 DATA_DIR used to fail in initdb with "Permission denied".
+		const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "clubhouse-sigterm-"));
+		assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
+		const port = await freePort();
+		const run = npmStart({ DATABASE_URL: undefined, TRANSPORTER: undefined, SERVICES: undefined, PLATFORM_API_KEY: undefined, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" });
+		await until(() => /Clubhouse is ready/.test(run.output()) || run.child.exitCode !== null, 90_000, "ready");
+		assert.match(run.output(), /Clubhouse is ready/, run.output());
+		assert.equal(await listening(port), true);
+		const pgPid = Number(fs.readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
+		assert.ok(alive(pgPid));
+		run.child.kill("SIGTERM");
+		await run.exited;
+		await until(async () => !(await listening(port)) && !alive(pgPid), 20_000, `node (port ${port}) and postgres (pid ${pgPid}) to stop after SIGTERM:\n${run.output()}`);
+		fs.rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	it("when run as root with DATA_DIR below a private folder the postgres user cannot enter, then it stops with one clear line and no stack trace", async function () {
+		if (os.userInfo().uid !== 0) this.skip();
+		const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), "clubhouse-private-"));
+		const run = npmStart({ DATABASE_URL: undefined, TRANSPORTER: undefined, SERVICES: undefined, PLATFORM_API_KEY: undefined, DATA_DIR: path.join(privateDir, "data"), PORT: String(await freePort()), LOG_LEVEL: "warn" });
+		const code = await run.exited;
+		assert.equal(code, 1, run.output());
+		assert.match(run.output(), new RegExp(`cannot enter ${privateDir} \\(mode 0700\\).*chmod o\\+x`), run.output());
+		assert.doesNotMatch(run.output(), /^\s+at /m, "no stack trace");
+		fs.rmSync(privateDir, { recursive: true, force: true });
 	});
 });

@@ -133,11 +133,13 @@ describe("Fuzzing every route from its OpenAPI schema", function () {
 	let a: Running;
 	let club: TestClub;
 	let ops: Array<{ method: string; path: string; op: any }> = [];
+	let schemas: Record<string, any> = {};
 
 	before(async () => {
 		a = await app();
 		club = await newClub(a.http);
 		const doc = (await a.http.get("/api/openapi.json")).body;
+		schemas = doc.components.schemas;
 		for (const [p, methods] of Object.entries<any>(doc.paths)) {
 			if (!p.startsWith("/api/v1/")) continue;
 			for (const [method, op] of Object.entries<any>(methods)) ops.push({ method: method.toUpperCase(), path: p, op });
@@ -151,7 +153,9 @@ describe("Fuzzing every route from its OpenAPI schema", function () {
 		for (const { method, path, op } of ops) {
 			const isPlatform = String(op.description ?? "").includes("Platform key only");
 			const key = isPlatform ? process.env.PLATFORM_API_KEY! : club.admin;
-			const schema = op.requestBody?.content?.["application/json"]?.schema;
+			const declared = op.requestBody?.content?.["application/json"]?.schema;
+			// A named body (ClientInput) is fuzzed from its schema.
+			const schema = declared?.$ref ? schemas[declared.$ref.split("/").pop()] : declared;
 			const isStream = op.requestBody && !schema;
 			const arb = fc.record({
 				params: fc.array(pathParam, { minLength: 5, maxLength: 5 }),

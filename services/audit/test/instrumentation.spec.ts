@@ -31,14 +31,14 @@ describe("Audit trail: one entry per change in every service (embedded)", functi
 		const [clubEntry] = await exactly(a.http, admin, ofTarget("club", made.body.club.id), 1);
 		assert.equal(clubEntry.action, "clubs.create");
 		assert.deepEqual(clubEntry.actor, { type: "platform", id: "platform", name: "platform" });
-		await exactly(a.http, admin, ofTarget("api-key", made.body.apiKey.id), 1);
+		await exactly(a.http, admin, ofTarget("apiKey", made.body.apiKey.id), 1);
 		const groups = await exactly(a.http, admin, "/audit?targetType=group", 2);
 		assert.deepEqual(actions(groups), ["groups.create", "groups.create"]);
 
 		const key = await a.http.post("/api-keys", { name: "temp", role: "viewer" }, { key: admin });
 		assert.equal((await a.http.del(`/api-keys/${key.body.id}`, { key: admin })).status, 204);
-		const keyEntries = await exactly(a.http, admin, ofTarget("api-key", key.body.id), 2);
-		assert.deepEqual(actions(keyEntries), ["apiKeys.revoke", "apiKeys.create"]);
+		const keyEntries = await exactly(a.http, admin, ofTarget("apiKey", key.body.id), 2);
+		assert.deepEqual(actions(keyEntries), ["clubs.revokeKey", "clubs.createKey"]);
 		assert.deepEqual(keyEntries[1].changes, { name: [null, "temp"], role: [null, "viewer"] });
 		assert.ok(!JSON.stringify(await allEntries(a.http, admin, "/audit")).includes(key.body.key));
 	});

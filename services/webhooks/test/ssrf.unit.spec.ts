@@ -1,6 +1,6 @@
 /** The address and URL rules of webhooks.ssrf.ts, without a network. */
 import assert from "node:assert/strict";
-import { checkUrl, forbiddenAddress } from "../webhooks.ssrf";
+import { checkRegisteredUrl, checkUrl, forbiddenAddress } from "../webhooks.ssrf";
 
 const strict = { allowHttp: false, allowPrivate: false };
 
@@ -32,5 +32,13 @@ describe("Webhooks SSRF rules", () => {
 		await assert.rejects(checkUrl("http://ok.example/hook", strict, lookup(["93.184.216.34"])), (e: any) => e.type === "URL_NOT_ALLOWED" && /https/.test(e.message));
 		assert.equal((await checkUrl("http://ok.example/hook", { allowHttp: true, allowPrivate: false }, lookup(["93.184.216.34"]))).address, "93.184.216.34");
 		assert.equal((await checkUrl("https://127.0.0.1:8443/", { allowHttp: false, allowPrivate: true })).address, "127.0.0.1");
+	});
+
+	it("when a host does not resolve at registration, then it is accepted (each attempt checks it again); a private answer or a localhost name is still refused", async () => {
+		const nx = async () => Promise.reject(Object.assign(new Error("nx"), { code: "ENOTFOUND" }));
+		await checkRegisteredUrl("https://not-yet.example/hook", strict, nx);
+		await assert.rejects(checkRegisteredUrl("https://inside.example/hook", strict, async () => [{ address: "192.168.4.4", family: 4 }]), (e: any) => e.type === "URL_NOT_ALLOWED");
+		await assert.rejects(checkRegisteredUrl("https://app.localhost/hook", strict, nx), (e: any) => e.type === "URL_NOT_ALLOWED" && /localhost/.test(e.message));
+		await assert.rejects(checkRegisteredUrl("http://not-yet.example/hook", strict, nx), (e: any) => e.type === "URL_NOT_ALLOWED");
 	});
 });

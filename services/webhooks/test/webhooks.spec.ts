@@ -402,6 +402,20 @@ describe("Webhooks", function () {
 			}
 		});
 
+		it("when a host does not resolve, then it may be registered and each attempt fails before connecting (retried, then failed)", async () => {
+			const restore = withEnv({ WEBHOOK_ALLOW_HTTP: undefined, WEBHOOK_ALLOW_PRIVATE: undefined, WEBHOOK_RETRY_SCHEDULE_S: "0" });
+			try {
+				const res = await a.http.post("/webhooks", { url: "https://hooks.clubhouse.invalid/x", events: ["*"] }, { key: club.admin });
+				assert.equal(res.status, 201, res.text);
+				await a.http.post(`/webhooks/${res.body.id}/test`, {}, { key: club.admin });
+				const [d] = await until(() => deliveries(res.body.id), l => l[0]?.status === "failed", "failed attempts", 20_000);
+				assert.equal(d.attempts, 2);
+				assert.match(d.lastError, /does not resolve/);
+			} finally {
+				restore();
+			}
+		});
+
 		it("when an endpoint's address becomes forbidden after registration, then each attempt is refused before connecting", async () => {
 			const ep = await register("/ssrf-later");
 			const restore = withEnv({ WEBHOOK_ALLOW_PRIVATE: undefined, WEBHOOK_RETRY_SCHEDULE_S: "0" });
