@@ -336,6 +336,16 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 					.delete();
 			},
 
+			/** No more runs; waits for the one in progress (rows it could not finish stay for the next run). */
+			async outboxStop(this: any): Promise<void> {
+				const s = this.outbox;
+				s.stopped = true;
+				if (s.pollTimer) clearInterval(s.pollTimer);
+				if (s.retryTimer) clearTimeout(s.retryTimer);
+				s.pollTimer = s.retryTimer = null;
+				await s.running?.catch(() => undefined);
+			},
+
 			/** Tests: stop relaying (as if the node died right after its commits) or resume. */
 			outboxPause(this: any, paused: boolean): void {
 				this.outbox.paused = paused;
@@ -345,6 +355,8 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 
 		created(this: any) {
 			this.outbox = { running: null, again: false, stopped: false, paused: false, backoffMs: 0, retryTimer: null, pollTimer: null, prunedAt: Date.now() };
+			// The relay stops before the pool closes (db.mixin.ts), whichever mixin stops first.
+			this.beforeDbClose = [...(this.beforeDbClose ?? []), () => this.outboxStop()];
 		},
 
 		started(this: any) {
@@ -356,13 +368,8 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			setImmediate(() => this.outboxWake());
 		},
 
-		async stopped(this: any) {
-			const s = this.outbox;
-			s.stopped = true;
-			if (s.pollTimer) clearInterval(s.pollTimer);
-			if (s.retryTimer) clearTimeout(s.retryTimer);
-			s.pollTimer = s.retryTimer = null;
-			await s.running?.catch(() => undefined);
+		stopped(this: any) {
+			return this.outboxStop();
 		},
 	};
 }

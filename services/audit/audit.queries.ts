@@ -38,13 +38,25 @@ const toRow = (m: OutboxMessage) => ({
 	request_id: m.requestId ?? null,
 	target_type: m.target.type,
 	target_id: String(m.target.id),
-	changes: m.changes ? JSON.stringify(m.changes) : null,
+	changes: m.changes ?? null,
 });
 
-/** Stores entries; one already there (a redelivery) is left as it is. */
+/**
+ * Stores entries in one statement; one already there (a redelivery) is left as it is, and one
+ * whose target was erased before it arrived (messages come in any order) keeps no personal value.
+ */
 export async function insertEntries(db: Knex | Knex.Transaction, messages: OutboxMessage[]): Promise<void> {
 	if (!messages.length) return;
-	await db("entries").insert(messages.map(toRow)).onConflict(["club_id", "id"]).ignore();
+	await db.raw(
+		`INSERT INTO entries (club_id, id, at, service, action, actor_type, actor_id, actor_name, request_id, target_type, target_id, changes)
+		 SELECT r.club_id, r.id, r.at, r.service, r.action, r.actor_type, r.actor_id, r.actor_name, r.request_id, r.target_type, r.target_id,
+		        CASE WHEN r.changes IS NOT NULL AND EXISTS (SELECT 1 FROM erased x WHERE x.club_id = r.club_id AND x.target_type = r.target_type AND x.target_id = r.target_id)
+		             THEN audit.without_personal(r.changes) ELSE r.changes END
+		   FROM jsonb_to_recordset(?::jsonb) AS r(club_id uuid, id uuid, at timestamptz, service text, action text, actor_type text, actor_id text,
+		        actor_name text, request_id text, target_type text, target_id text, changes jsonb)
+		 ON CONFLICT (club_id, id) DO NOTHING`,
+		[JSON.stringify(messages.map(toRow))],
+	);
 }
 
 /** Marks targets erased and strips the personal values of every entry they have. */
@@ -58,19 +70,6 @@ export async function eraseTargets(db: Knex | Knex.Transaction, targets: Array<{
 		.whereIn(["club_id", "target_type", "target_id"], targets.map(t => [t.clubId, t.type, t.id]))
 		.whereNotNull("changes")
 		.update({ changes: db.raw("audit.without_personal(changes)") });
-}
-
-/** Entries just stored whose target was erased before they arrived (messages come in any order). */
-export async function stripErased(db: Knex | Knex.Transaction, messages: OutboxMessage[]): Promise<void> {
-	const withChanges = messages.filter(m => m.changes);
-	if (!withChanges.length) return;
-	await db.raw(
-		`UPDATE entries e SET changes = audit.without_personal(e.changes)
-		 FROM erased x
-		 WHERE x.club_id = e.club_id AND x.target_type = e.target_type AND x.target_id = e.target_id
-		   AND (e.club_id, e.id) IN (${withChanges.map(() => "(?::uuid, ?::uuid)").join(", ")})`,
-		withChanges.flatMap(m => [m.clubId, m.id]),
-	);
 }
 
 export function entriesOfClub(db: Knex, clubId: string, f: EntryFilter): Knex.QueryBuilder {

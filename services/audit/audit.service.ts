@@ -147,19 +147,28 @@ const AuditService = defineService({
 			});
 		},
 
-		async flush(this: any): Promise<void> {
+		flush(this: any): Promise<void> {
+			const run = this.flushBatch();
+			this.flushing.add(run);
+			return run.finally(() => this.flushing.delete(run));
+		},
+
+		async flushBatch(this: any): Promise<void> {
 			this.flushScheduled = false;
 			const batch: Array<{ msg: OutboxMessage; resolve: () => void; reject: (e: unknown) => void }> = this.pending.splice(0);
 			if (!batch.length) return;
 			try {
-				if (!this.db) throw Object.assign(new Error("the audit store is not started"), { name: "NotReady" });
+				// Not started yet, or stopping: the message is retried (it stays in its outbox or in JetStream).
+				if (!this.db || this.closing) throw Object.assign(new Error("the audit store is not running"), { name: "NotReady" });
 				const messages = dedupe(batch.map(b => b.msg));
 				const erasures = messages.flatMap(m => erasedClients(m).map(id => ({ clubId: m.clubId, type: "client", id })));
-				await this.db.transaction(async (trx: Knex.Transaction) => {
-					await q.insertEntries(trx, messages);
-					await q.eraseTargets(trx, erasures);
-					await q.stripErased(trx, messages);
-				});
+				if (!erasures.length) await q.insertEntries(this.db, messages);
+				else {
+					await this.db.transaction(async (trx: Knex.Transaction) => {
+						await q.insertEntries(trx, messages);
+						await q.eraseTargets(trx, erasures);
+					});
+				}
 				for (const b of batch) b.resolve();
 			} catch (err) {
 				for (const b of batch) b.reject(err);
@@ -170,6 +179,20 @@ const AuditService = defineService({
 	created(this: any) {
 		this.pending = [];
 		this.flushScheduled = false;
+		this.flushing = new Set<Promise<void>>();
+		this.closing = false;
+		// Writes in progress finish before the pool closes (db.mixin.ts); later ones are refused (retried).
+		this.beforeDbClose = [
+			...(this.beforeDbClose ?? []),
+			async () => {
+				this.closing = true;
+				await Promise.allSettled([...this.flushing]);
+			},
+		];
+	},
+
+	started(this: any) {
+		this.closing = false;
 	},
 });
 
