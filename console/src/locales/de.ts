@@ -1,0 +1,5 @@
+import type { Messages } from "./en";
+
+const de: Messages = {} as Messages;
+
+export default de;

@@ -1,0 +1,5 @@
+import type { Messages } from "./en";
+
+const fr: Messages = {} as Messages;
+
+export default fr;
