@@ -113,7 +113,8 @@ export class DeliveryWorker {
 				for (const row of rows) {
 					const p: Promise<void> = this.attempt(row, token).finally(() => {
 						this.inFlight.delete(p);
-						this.kick();
+						// Refill in batches (one claim per half of the slots), not one claim per finished attempt.
+						if (this.inFlight.size <= Math.floor(readEnv().webhookConcurrency / 2)) this.kick();
 					});
 					this.inFlight.add(p);
 				}
