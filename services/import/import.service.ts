@@ -36,6 +36,7 @@ import type { ImportRow } from "./csv/rows";
 import type { GenderLanguage } from "./csv/headers";
 import { jobEntity, rowErrorEntity, toJob, type ImportJob } from "./import.entity";
 import * as q from "./import.queries";
+import { aboutToComplete, refreshClientStatistics } from "./import.statistics";
 
 /** One chunk of a job's rows, as a worker handles it. */
 export interface ChunkMessage {
@@ -592,7 +593,9 @@ const ImportService = defineService({
 
 		/** After a recorded chunk: progress, and completion when it was the last one. */
 		async announce(this: any, clubId: string, jobId: string): Promise<void> {
-			const done: q.JobRow | undefined = await this.completeIfDone(null, clubId, jobId);
+			const last: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
+			if (aboutToComplete(last)) await refreshClientStatistics(this, last); // before anyone reads `completed` (import.statistics.ts)
+			const done: q.JobRow | undefined = await this.completeJob(clubId, jobId);
 			const row = done ?? (await q.findJob(this.db, clubId, jobId));
 			if (!row || (!done && row.status !== "running")) return; // ended meanwhile: imports.finished was its last word
 			const job = toJob(row);
@@ -601,7 +604,7 @@ const ImportService = defineService({
 		},
 
 		/** Completes the job when its last chunk is recorded, with its audit entry (the import service is the actor). */
-		completeIfDone(this: any, _ctx: Context | null, clubId: string, jobId: string): Promise<q.JobRow | undefined> {
+		completeJob(this: any, clubId: string, jobId: string): Promise<q.JobRow | undefined> {
 			return this.db.transaction(async (trx: Knex.Transaction) => {
 				const done: q.JobRow | undefined = await q.completeIfDone(trx, jobId);
 				if (done) await this.recordJob(trx, serviceContext(this, clubId), "imports.finish", done);
@@ -617,7 +620,9 @@ const ImportService = defineService({
 		},
 
 		async finishIfDone(this: any, ctx: Context, clubId: string, jobId: string): Promise<void> {
-			const done: q.JobRow | undefined = await this.completeIfDone(ctx, clubId, jobId);
+			const last: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
+			if (aboutToComplete(last)) await refreshClientStatistics(this, last);
+			const done: q.JobRow | undefined = await this.completeJob(clubId, jobId);
 			if (done) ctx.emit("imports.finished", { clubId, job: toJob(done) });
 		},
 
