@@ -45,8 +45,6 @@ export interface Env {
 	rateLimitPerMinute: number;
 	/** A staff session ends after this many minutes without a request. */
 	sessionIdleMinutes: number;
-	/** Behind a proxy we trust: X-Forwarded-Proto / X-Forwarded-Host say the scheme and host the browser used. */
-	trustProxy: boolean;
 	/** Webhook URLs may be http: (not only https:). */
 	webhookAllowHttp: boolean;
 	/** Webhook URLs may resolve to loopback, private, link-local... addresses. */
@@ -63,6 +61,8 @@ export interface Env {
 	webhookConcurrency: number;
 	/** Encrypts endpoint secrets at rest (unset: derived from PLATFORM_API_KEY). */
 	webhookSecretsKey: string | null;
+	/** Days a delivered or failed delivery stays in the log. */
+	webhookKeepDays: number;
 	/** How often each service's outbox relay looks for committed rows nobody published (ms); it also wakes on every commit. */
 	outboxPollMs: number;
 }
@@ -127,7 +127,6 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		heartbeatTimeoutS: int(source.HEARTBEAT_TIMEOUT_S, 15, "HEARTBEAT_TIMEOUT_S"),
 		rateLimitPerMinute: int(source.RATE_LIMIT_PER_MINUTE, 0, "RATE_LIMIT_PER_MINUTE"),
 		sessionIdleMinutes: Math.max(1, int(source.SESSION_IDLE_MINUTES, 720, "SESSION_IDLE_MINUTES")),
-		trustProxy: source.TRUST_PROXY === "true",
 		outboxPollMs: Math.max(50, int(source.OUTBOX_POLL_MS, 1000, "OUTBOX_POLL_MS")),
 		...webhookEnv(source),
 	};
@@ -144,6 +143,7 @@ function webhookEnv(source: NodeJS.ProcessEnv) {
 		webhookPollMs: Math.max(10, int(source.WEBHOOK_POLL_MS, 1000, "WEBHOOK_POLL_MS")),
 		webhookConcurrency: Math.max(1, int(source.WEBHOOK_CONCURRENCY, 16, "WEBHOOK_CONCURRENCY")),
 		webhookSecretsKey: source.WEBHOOK_SECRETS_KEY || null,
+		webhookKeepDays: Math.max(1, int(source.WEBHOOK_KEEP_DAYS, 30, "WEBHOOK_KEEP_DAYS")),
 	};
 }
 

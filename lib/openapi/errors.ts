@@ -103,7 +103,7 @@ export const ERROR_TYPES: Record<string, ErrorDoc> = {
 	},
 	CLUB_REQUIRED: { status: 409, name: "ConflictError", when: "The e-mail signs in to several clubs: send `club` (one of `data.clubs`).", message: "This e-mail belongs to several clubs: choose one", data: { clubs: [{ id: "5f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9", name: "My Padel Club" }] } },
 	INVALID_CREDENTIALS: { status: 401, name: "UnauthorizedError", when: "Wrong e-mail or password (the same answer for both).", message: "Wrong e-mail or password" },
-	TOO_MANY_ATTEMPTS: { status: 429, name: "TooManyRequestsError", when: "5 failed sign-ins for this e-mail within 15 minutes (see Retry-After).", message: "Too many failed sign-ins; retry later", data: { retryAfter: 600 } },
+	TOO_MANY_ATTEMPTS: { status: 429, name: "TooManyRequestsError", when: "5 failed sign-ins for this e-mail within 15 minutes, or 5 identity mismatches against this e-mail's verified profile by the club within an hour (see Retry-After).", message: "Too many failed sign-ins; retry later", data: { retryAfter: 600 } },
 	SESSION_EXPIRED: { status: 401, name: "UnauthorizedError", when: "The session cookie has ended (idle too long, signed out, member disabled or changed): sign in again.", message: "The session has ended: sign in again" },
 	CSRF: { status: 403, name: "ForbiddenError", when: "A cookie-authenticated write whose Origin is not this server's.", message: "Cross-site request refused" },
 

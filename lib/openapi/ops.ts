@@ -27,7 +27,7 @@ const readiness = {
 	required: ["ready", "checks"],
 	properties: {
 		ready: { type: "boolean" },
-		checks: { type: "object", properties: { database: { type: "string" }, transporter: { type: "string" } } },
+		checks: { type: "object", properties: { database: { type: "string" }, transporter: { type: "string" }, services: { type: "string" }, routes: { type: "string" } } },
 	},
 };
 
@@ -40,9 +40,9 @@ export const OPS_PATHS = {
 	"/ready": op(
 		"ready",
 		"Readiness",
-		"The database and the transporter are reachable.",
-		{ contentType: "application/json", schema: readiness, example: { ready: true, checks: { database: "ok", transporter: "ok" } } },
-		{ "503": { description: "Not ready", content: { "application/json": { schema: readiness, example: { ready: false, checks: { database: "unreachable", transporter: "ok" } } } } } },
+		"The database and the transporter are reachable, every local service has started and every REST route is mounted: a request sent right after a 200 finds its route.",
+		{ contentType: "application/json", schema: readiness, example: { ready: true, checks: { database: "ok", transporter: "ok", services: "ok", routes: "ok" } } },
+		{ "503": { description: "Not ready", content: { "application/json": { schema: readiness, example: { ready: false, checks: { database: "ok", transporter: "ok", services: "starting", routes: "not yet mounted" } } } } } },
 	),
 	"/metrics": op("metrics", "Prometheus metrics", "This node's metrics in the Prometheus text format: requests, latencies, errors, registry and channel counts, memory, CPU, load. Nothing that identifies the host: no hostname, network addresses, process arguments, pid, OS user or node id.", {
 		contentType: "text/plain",

@@ -18,6 +18,8 @@ import { toHttpError } from "./http-errors";
 import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
 import { publicMetrics } from "./ops-privacy";
+import { keepKnownAliases } from "./known-routes";
+import { routeChecks } from "./readiness";
 import { renderDocsPage, sendDocsBundle } from "./docs-page";
 import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
@@ -29,6 +31,8 @@ import { PLATFORM_ACTOR, type Actor } from "../staff/staff.types";
 const webCallAction = (ApiGateway as any).methods.callAction;
 /** moleculer-web's own httpHandler, behind our edge (http-edge.ts: HEAD, 414). */
 const webHttpHandler = (ApiGateway as any).methods.httpHandler;
+/** moleculer-web's alias rebuild, after which the routes of services gone quiet are kept (known-routes.ts). */
+const webRegenerateAutoAliases = (ApiGateway as any).methods.regenerateAutoAliases;
 
 export const API_BASE = "/api/v1";
 const ROLE_RANK: Record<string, number> = { viewer: 1, staff: 2, admin: 3 };
@@ -322,6 +326,13 @@ const ApiService = defineService({
 			this.keyLookups.delete(hash);
 		},
 
+		/** moleculer-web's rebuild from the live registry, keeping the routes of a service with no live node (503, not 404). */
+		regenerateAutoAliases(this: any, route: any) {
+			webRegenerateAutoAliases.call(this, route);
+			keepKnownAliases(this, route);
+			if (this.settings.optimizeOrder) this.optimizeAliasesOrder();
+		},
+
 		/** Every request enters here (http-edge.ts), then moleculer-web routes it. */
 		httpHandler(this: any, req: Req, res: ServerResponse, next?: unknown) {
 			if (atTheEdge(req, res)) return;
@@ -335,7 +346,8 @@ const ApiService = defineService({
 
 		sendHttpError(this: any, req: Req, res: ServerResponse, err: any) {
 			const { status, body } = toHttpError(err);
-			if (status >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
+			if (status === 503) this.logger.warn(`${req.method} ${req.url}: ${err?.type ?? "SERVICE_UNAVAILABLE"} ${err?.message ?? ""}`);
+			else if (status >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
 			if (res.headersSent) {
 				res.end();
 			} else {
@@ -406,7 +418,8 @@ const ApiService = defineService({
 			}
 			const transit = this.broker.transit;
 			checks.transporter = !transit ? "none (single process)" : transit.connected ? "ok" : "disconnected";
-			const ready = checks.database === "ok" && checks.transporter !== "disconnected";
+			Object.assign(checks, routeChecks(this));
+			const ready = checks.database === "ok" && checks.transporter !== "disconnected" && checks.services === "ok" && checks.routes === "ok";
 			return { ready, checks };
 		},
 

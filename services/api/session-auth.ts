@@ -11,10 +11,15 @@
  *     called on every gateway before the change is answered, and the `staff.sessionsEnded`
  *     broadcast).
  *
- * "This server's origin" is the scheme and Host the request came with. Behind a proxy,
- * TRUST_PROXY=true makes X-Forwarded-Proto and X-Forwarded-Host (their first value) count
- * instead, for the origin and for the cookie's Secure flag; without it those headers are
- * ignored, since any client could send them.
+ * Behind a proxy the gateway sees the proxy's scheme and Host, so X-Forwarded-Proto and
+ * X-Forwarded-Host (their first value) are believed, with no setting to turn on:
+ *   - the cookie is Secure when the request came over TLS or X-Forwarded-Proto says https.
+ *     A client that lies gets a cookie its own plain-http requests will not carry: it can
+ *     only hurt itself;
+ *   - "this server's origin" is scheme://Host as received, or as the proxy forwarded it. CSRF
+ *     is a browser attack, and a cross-site page cannot add X-Forwarded-* to a request that
+ *     carries the victim's cookie (custom headers need a CORS preflight, which the gateway
+ *     never grants), so believing them cannot let a foreign Origin through.
  */
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
@@ -50,23 +55,24 @@ function firstForwarded(req: IncomingMessage, name: string): string | undefined 
 	return s?.split(",")[0]?.trim() || undefined;
 }
 
-export function isHttps(req: IncomingMessage, trustProxy: boolean): boolean {
-	if ((req.socket as TLSSocket).encrypted) return true;
-	return trustProxy && firstForwarded(req, "x-forwarded-proto")?.toLowerCase() === "https";
+export function isHttps(req: IncomingMessage): boolean {
+	return !!(req.socket as TLSSocket).encrypted || firstForwarded(req, "x-forwarded-proto")?.toLowerCase() === "https";
 }
 
-/** scheme://host the browser used for this request. */
-export function ownOrigin(req: IncomingMessage, trustProxy: boolean): string {
-	const host = (trustProxy && firstForwarded(req, "x-forwarded-host")) || req.headers.host || "";
-	return `${isHttps(req, trustProxy) ? "https" : "http"}://${host}`.toLowerCase();
+/** The origins this request may come from: scheme://Host as received, and as a proxy forwarded it. */
+export function ownOrigins(req: IncomingMessage): string[] {
+	const host = req.headers.host ?? "";
+	const direct = `${(req.socket as TLSSocket).encrypted ? "https" : "http"}://${host}`;
+	const forwarded = `${isHttps(req) ? "https" : "http"}://${firstForwarded(req, "x-forwarded-host") ?? host}`;
+	return [direct.toLowerCase(), forwarded.toLowerCase()];
 }
 
 /** 403 CSRF for a write whose Origin is present and not ours. */
-export function checkOrigin(req: IncomingMessage, trustProxy: boolean): void {
+export function checkOrigin(req: IncomingMessage): void {
 	if (!WRITES.has(req.method ?? "")) return;
 	const origin = req.headers.origin;
 	if (origin === undefined) return;
-	if (origin.trim().toLowerCase() !== ownOrigin(req, trustProxy)) {
+	if (!ownOrigins(req).includes(origin.trim().toLowerCase())) {
 		throw new ForbiddenError("Cross-site request refused: the Origin is not this server", "CSRF");
 	}
 }
@@ -101,8 +107,8 @@ export const SessionAuthMixin: Partial<ServiceSchema> = {
 		/** For the sign-in and sign-out routes: the scheme, the cookie's hash, and the CSRF rule. */
 		sessionRequest(this: any, ctx: Context<any, any>, req: Req) {
 			if (!req.$action?.session) return;
-			checkOrigin(req, this.trustProxy);
-			ctx.meta.https = isHttps(req, this.trustProxy);
+			checkOrigin(req);
+			ctx.meta.https = isHttps(req);
 			const token = sessionToken(req);
 			if (token) ctx.meta.sessionHash = sha256(token);
 		},
@@ -116,7 +122,7 @@ export const SessionAuthMixin: Partial<ServiceSchema> = {
 			if (token === null) return null;
 			const identity = token ? await this.resolveSession(ctx, sha256(token)) : null;
 			if (!identity) throw new UnauthorizedError("The session has ended: sign in again", "SESSION_EXPIRED");
-			checkOrigin(req, this.trustProxy);
+			checkOrigin(req);
 			return identity;
 		},
 
@@ -151,10 +157,8 @@ export const SessionAuthMixin: Partial<ServiceSchema> = {
 	},
 
 	created(this: any) {
-		const env = readEnv();
 		this.sessionCache = new Map();
 		this.sessionLookups = new Map();
-		this.sessionCacheMs = env.keyCacheMs;
-		this.trustProxy = env.trustProxy;
+		this.sessionCacheMs = readEnv().keyCacheMs;
 	},
 };

@@ -54,6 +54,8 @@ export interface ImportBatchOutcome {
 	replayed: boolean;
 }
 
+import { releaseProfileAttempts, reserveProfileAttempts } from "./clients.profile-throttle";
+
 const NOW = "date_trunc('milliseconds', clock_timestamp())";
 const IDENTITY: IdentityField[] = ["fullName", "phone", "gender", "country", "birthDate"];
 
@@ -136,6 +138,9 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				const existingQuery = trx<ClientRow>("clients").where({ club_id: clubId }).whereNull("deleted_at").whereRaw("email = ANY(?::text[])", [lookUp]);
 				existing = new Map(((await (dryRun ? existingQuery : existingQuery.forUpdate())) as ClientRow[]).map(c => [c.email, c]));
 			}
+			// Rows compared with a verified profile are counted attempts, as on POST /clients (clients.profile-throttle.ts).
+			const blocked = await reserveProfileAttempts(trx, clubId, [...profiles.keys()]);
+			const mismatched = new Set<string>();
 
 			const inserts: Record<string, unknown>[] = [];
 			const insertLines = new Map<string, number>();
@@ -152,16 +157,25 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				let verified = false;
 				const profile = profiles.get(email);
 				if (profile) {
+					const wait = blocked.get(email);
+					if (wait) {
+						out.failed++;
+						out.errors.push({ line, field: "email", code: "TOO_MANY_ATTEMPTS", message: `Too many attempts for this e-mail's verified profile; retry in ${wait} s.` });
+						continue;
+					}
 					const p = profileIdentity(profile);
-					const mismatches = IDENTITY.filter(f => (f === "birthDate" && client.birthDate === null ? false : ((client as any)[f] ?? null) !== (p[f] ?? null)));
+					// An existing client's own birth date counts as given (as PATCH does); none given stays none.
+					const given: Record<string, any> = { ...client, birthDate: client.birthDate ?? current?.birth_date ?? null };
+					const mismatches = IDENTITY.filter(f => (f === "birthDate" && given.birthDate === null ? false : (given[f] ?? null) !== (p[f] ?? null)));
 					if (mismatches.length) {
+						mismatched.add(email);
 						out.failed++;
 						for (const f of mismatches) {
 							out.errors.push({ line, field: f, code: "VERIFIED_PROFILE_MISMATCH", message: `The '${f}' does not match the verified profile of this e-mail.` });
 						}
 						continue;
 					}
-					identity = { ...identity, ...p };
+					identity = given; // what was given (equal to the profile), never the profile's other values
 					verified = true;
 				}
 				if (!current) {
@@ -212,6 +226,8 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				updates.push({ id: current.id, ...next });
 				if (verified) newLinks.push({ email, club_id: clubId, client_id: current.id });
 			}
+			// Only mismatches stay counted.
+			await releaseProfileAttempts(trx, clubId, [...profiles.keys()].filter(e => !mismatched.has(e) && !blocked.get(e)));
 
 			if (dryRun) {
 				out.created += inserts.length;

@@ -18,6 +18,7 @@ import { decodeCursor, encodeCursor, listParams, type Page } from "../../lib/pag
 import { UUID_RE } from "../../lib/tenant.middleware";
 import { IDENTITY_FIELDS, isCalendarDate, normalizeClientInput, normalizeEmail, normalizeTag, normalizeTags, type IdentityField, type NormalizedClient } from "../../lib/normalize/client";
 import { ImportBatchMixin } from "./clients.import-batch";
+import { PROFILE_ATTEMPTS, withProfileAttempt } from "./clients.profile-throttle";
 import * as q from "./clients.queries";
 import { ClientLoader } from "./clients.loader";
 import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Client } from "./clients.entity";
@@ -126,7 +127,9 @@ const ClientsService = defineService({
 					"Inputs are normalised: e-mail trimmed and lower-cased, phone to E.164 with the client's country as region, country to ISO alpha-2, gender to female|male|other. " +
 					"Tags trimmed, lower-cased, deduplicated; a tag holding `,` `;` or `|` (the CSV tag separators) is a 422. " +
 					"No groupId: the club's default group. Same e-mail in the club: 409 CLIENT_EXISTS (data.clientId). " +
-					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields); the client is then verified. " +
+					"E-mail of a verified profile: every identity field given must equal the profile, else 403 VERIFIED_PROFILE_MISMATCH (data.fields, never values); the client is then verified. " +
+					`The created client shows only the values sent: a birthDate left out is null (never the profile's), and stays null when the profile changes. ` +
+					`At most ${PROFILE_ATTEMPTS} mismatching attempts per e-mail per club and hour: then 429 TOO_MANY_ATTEMPTS with Retry-After for every attempt on that e-mail, right values included. ` +
 					"The answer also carries `possibleDuplicates`: the club's clients this one looks like (same phone, same name and birth date, a similar name), as GET /clients/:id/duplicates ranks them; the client is created all the same.",
 				tags: ["clients"],
 				requestSchema: "ClientInput",
@@ -143,7 +146,8 @@ const ClientsService = defineService({
 				if ("errors" in norm) throw invalid(norm.errors);
 				const value = norm.value as NormalizedClient;
 				const clubId = ctx.meta.clubId;
-				const client: Client & { possibleDuplicates: ReturnType<typeof possibleDuplicates> } = await this.idempotent(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
+				// A verified profile's e-mail: a counted attempt (clients.profile-throttle.ts).
+				const client: Client & { possibleDuplicates: ReturnType<typeof possibleDuplicates> } = await withProfileAttempt(this.db, clubId, value.email, () => this.idempotent(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
 					const existing = await q.findClientByEmail(trx, clubId, value.email);
 					if (existing) throw this.clientExists(existing.id);
 					const group = await this.resolveGroup(ctx, groupId, source);
@@ -155,7 +159,8 @@ const ClientsService = defineService({
 						const submitted = IDENTITY_FIELDS.filter(k => given[k] !== undefined && given[k] !== null && given[k] !== "");
 						const mismatches = this.profileMismatches(profile, value, submitted);
 						if (mismatches.length) throw this.profileMismatch(mismatches);
-						identity = { ...value, ...this.identityOf(profile) };
+						// What was sent (equal to the profile); a field left out stays empty, never the profile's value.
+						identity = value;
 						verified = true;
 					}
 					const row = await q.insertClient(trx, {
@@ -182,7 +187,7 @@ const ClientsService = defineService({
 					const duplicates = this.settings.detectDuplicates ? await findDuplicates(trx, clubId, { fullName: row.full_name, phone: row.phone, birthDate: row.birth_date }, row.id) : [];
 					onCommit(() => ctx.emit("clients.created", { clubId, client }));
 					return created(ctx, { ...client, possibleDuplicates: possibleDuplicates(duplicates) });
-				});
+				}));
 				// Also on a replay (the mixin restores the status, not the headers).
 				if (ctx.meta.$statusCode === 201) ctx.meta.$location = `/api/v1/clients/${client.id}`;
 				return client;
@@ -289,7 +294,8 @@ const ClientsService = defineService({
 				summary: "Update a client",
 				description:
 					"Send only the fields to change (birthDate and notes accept null). tags replaces the list. Same e-mail as another client: 409 CLIENT_EXISTS. " +
-					"Verified client: changing fullName, email, phone, gender, country or birthDate is 403 VERIFIED_CLIENT_READ_ONLY (sending the same value is fine).",
+					"Verified client: changing fullName, email, phone, gender, country or birthDate is 403 VERIFIED_CLIENT_READ_ONLY (sending the same value is fine). " +
+					`A new e-mail of a verified profile is checked as on POST /clients (403 VERIFIED_PROFILE_MISMATCH naming fields; ${PROFILE_ATTEMPTS} mismatches per e-mail and hour, then 429 TOO_MANY_ATTEMPTS with Retry-After); the client keeps the birthDate it had (null stays null).`,
 				tags: ["clients"],
 				responses: { "200": { description: "The client", schema: clientEntity } },
 			},
@@ -301,7 +307,8 @@ const ClientsService = defineService({
 				if ("errors" in norm) throw invalid(norm.errors);
 				if (groupId !== undefined && groupId !== current.group_id) await this.resolveGroup(ctx, groupId, "staff");
 				const after: Array<() => unknown> = [];
-				const client: Client = await this.db.transaction(async (trx: Knex.Transaction) => {
+				const newEmail = norm.value.email !== undefined && norm.value.email !== current.email ? norm.value.email : undefined;
+				const client: Client = await withProfileAttempt(this.db, clubId, newEmail, () => this.db.transaction(async (trx: Knex.Transaction) => {
 					const row: q.ClientRow | undefined = await q.liveClients(trx, clubId).where({ id: current.id }).forUpdate().first();
 					if (!row) throw notFound();
 					const patch = norm.value;
@@ -321,8 +328,7 @@ const ClientsService = defineService({
 							const result = { ...this.identityOfRow(row), ...patch } as NormalizedClient;
 							const mismatches = this.profileMismatches(profile, result, [...IDENTITY_FIELDS].filter(f => f !== "birthDate" || result.birthDate !== null));
 							if (mismatches.length) throw this.profileMismatch(mismatches);
-							update.verified = true;
-							update.birth_date = profile.birth_date;
+							update.verified = true; // its birthDate stays what the club gave (checked), never the profile's
 							link = true;
 						}
 					}
@@ -340,7 +346,7 @@ const ClientsService = defineService({
 					const out = await this.withCategories(trx, updated);
 					after.push(() => ctx.emit("clients.updated", { clubId, client: out }));
 					return out;
-				});
+				}));
 				for (const fn of after) await fn();
 				return client;
 			},
@@ -583,7 +589,7 @@ const ClientsService = defineService({
 			},
 			openapi: {
 				summary: "Register or update a verified profile (platform key)",
-				description: "Keyed by e-mail. Clients created with this e-mail are verified; when the profile changes, every linked client (in every club) follows it.",
+				description: "Keyed by e-mail. Clients created with this e-mail are verified; when the profile changes, every linked client (in every club) follows it, except a birthDate its club never gave (it stays null).",
 				tags: ["verified-profiles"],
 				responses: { "200": { description: "The profile", schema: profileEntity } },
 			},
@@ -600,10 +606,12 @@ const ClientsService = defineService({
 						[v.email, v.fullName, v.phone, v.gender, v.country, v.birthDate],
 					);
 					const linked = await trx.raw(
-						`UPDATE clients c SET full_name = ?, phone = ?, gender = ?, country = ?, birth_date = ?, updated_at = ${q.NOW}
+						// A birth date the club never gave stays null: the club learns only what it sent.
+						`UPDATE clients c SET full_name = ?, phone = ?, gender = ?, country = ?,
+						        birth_date = CASE WHEN c.birth_date IS NULL THEN NULL ELSE ?::date END, updated_at = ${q.NOW}
 						   FROM verified_links l
 						  WHERE l.email = ? AND c.club_id = l.club_id AND c.id = l.client_id AND c.deleted_at IS NULL
-						    AND (c.full_name, c.phone, c.gender, c.country, c.birth_date) IS DISTINCT FROM (?, ?, ?, ?, ?::date)
+						    AND (c.full_name, c.phone, c.gender, c.country, c.birth_date) IS DISTINCT FROM (?, ?, ?, ?, CASE WHEN c.birth_date IS NULL THEN NULL ELSE ?::date END)
 						 RETURNING c.*`,
 						[v.fullName, v.phone, v.gender, v.country, v.birthDate, v.email, v.fullName, v.phone, v.gender, v.country, v.birthDate],
 					);

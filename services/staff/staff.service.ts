@@ -300,7 +300,7 @@ const StaffService = defineService({
 				$$strict: true,
 				email: { ...emailRule, optional: true },
 				password: { type: "string", min: 1, max: 1024, optional: true },
-				club: { type: "string", min: 1, max: 64, optional: true },
+				club: { type: "string", min: 1, max: 200, optional: true, description: "The club's id (or name) when the e-mail signs in to several clubs" },
 				apiKey: { type: "string", min: 1, max: 512, optional: true },
 			},
 			openapi: {
@@ -439,7 +439,18 @@ const StaffService = defineService({
 			if (tokenHashes.length) await tellEveryGateway(ctx, "api.forgetSessions", { tokenHashes }, "staff.sessionsEnded");
 		},
 
-		/** Who an ended session spoke for. */
+		/** The candidates of one club, named by its id (as CLUB_REQUIRED lists it) or, case-insensitively, by its name. */
+		async inClub(this: any, ctx: Context, candidates: q.MemberRow[], club: string): Promise<q.MemberRow[]> {
+			if (UUID_RE.test(club)) return candidates.filter(m => m.club_id === club.toLowerCase());
+			const named = await Promise.all(candidates.map(async m => ((await this.clubOf(ctx, m.club_id)).name.toLowerCase() === club.trim().toLowerCase() ? m : null)));
+			return named.filter((m): m is q.MemberRow => m !== null);
+		},
+
+		async clubOf(this: any, ctx: Context, clubId: string): Promise<{ id: string; name: string }> {
+			return (await ctx.call("clubs.get", {}, { meta: { clubId } })) as { id: string; name: string };
+		},
+
+				/** Who an ended session spoke for. */
 		async actorOfSession(this: any, trx: any, row: q.SessionRow): Promise<Actor> {
 			if (row.key_id) return { type: "key", id: row.key_id, name: row.key_name ?? "" };
 			const m = await q.findMember(trx, row.club_id, row.member_id!);
@@ -492,7 +503,7 @@ const StaffService = defineService({
 			if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfter);
 			if (Math.random() < 0.01) void q.pruneFailures(this.db, FAILURE_WINDOW_MINUTES).catch(() => undefined);
 			let candidates: q.MemberRow[] = await q.signInCandidates(this.db, email);
-			if (club !== undefined) candidates = candidates.filter(m => m.club_id === club);
+			if (club !== undefined) candidates = await this.inClub(ctx, candidates, club);
 			const matched: q.MemberRow[] = [];
 			if (!candidates.length) await verifyNothing(password);
 			for (const m of candidates) if (await verifyPassword(m.password_hash!, password)) matched.push(m);
@@ -506,7 +517,7 @@ const StaffService = defineService({
 			await q.releaseAttempt(this.db, attempt.id);
 			if (matched.length > 1) {
 				const clubs = await Promise.all(matched.map(async m => {
-					const c = (await ctx.call("clubs.get", {}, { meta: { clubId: m.club_id } })) as { id: string; name: string };
+					const c = await this.clubOf(ctx, m.club_id);
 					return { id: c.id, name: c.name };
 				}));
 				throw new ConflictError("CLUB_REQUIRED", "This e-mail signs in to several clubs: say which one in 'club'", { clubs });

@@ -190,3 +190,14 @@ export const markFailed = (db: Knex, id: string, token: string, status: number |
 			lease_token: null,
 			updated_at: db.raw(NOW),
 		});
+
+/** Deletes up to `limit` deliveries finished (delivered or failed) more than `keepDays` ago, across clubs. */
+export async function pruneFinished(db: Knex, keepDays: number, limit = 1000): Promise<number> {
+	const res = await db.raw(
+		`DELETE FROM deliveries WHERE id IN (
+			SELECT id FROM deliveries WHERE status <> 'pending' AND updated_at < now() - (? * interval '1 day') LIMIT ?
+		)`,
+		[keepDays, limit],
+	);
+	return res.rowCount ?? 0;
+}

@@ -24,14 +24,18 @@ export interface WorkerOptions {
 	onAttempt?: (ok: boolean) => void;
 }
 
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+const PRUNE_BATCH = 1000;
+
 export class DeliveryWorker {
 	/** Attempts this worker made (ok or not) since it was created. */
 	attempts = 0;
 	private inFlight = new Set<Promise<void>>();
 	private pollTimer: NodeJS.Timeout | null = null;
+	private pruneTimer: NodeJS.Timeout | null = null;
 	private wakeTimer: NodeJS.Timeout | null = null;
 	private wakeAt = Infinity;
-	private claiming = false;
+	private claiming: Promise<void> | null = null;
 	private again = false;
 	private stopped = true;
 
@@ -40,6 +44,8 @@ export class DeliveryWorker {
 	start(): void {
 		this.stopped = false;
 		this.pollTimer = setInterval(() => this.kick(), readEnv().webhookPollMs);
+		this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+		this.pruneTimer.unref?.();
 		this.kick();
 	}
 
@@ -47,9 +53,27 @@ export class DeliveryWorker {
 	async stop(): Promise<void> {
 		this.stopped = true;
 		if (this.pollTimer) clearInterval(this.pollTimer);
+		if (this.pruneTimer) clearInterval(this.pruneTimer);
 		if (this.wakeTimer) clearTimeout(this.wakeTimer);
-		this.pollTimer = this.wakeTimer = null;
+		this.pollTimer = this.pruneTimer = this.wakeTimer = null;
+		this.wakeAt = Infinity;
+		await this.claiming; // the rows it takes are attempted: wait for them too
 		await Promise.allSettled([...this.inFlight]);
+	}
+
+	/** Drops deliveries finished more than WEBHOOK_KEEP_DAYS ago, a batch at a time. */
+	async prune(): Promise<number> {
+		let total = 0;
+		try {
+			for (;;) {
+				const n = await q.pruneFinished(this.opts.db, readEnv().webhookKeepDays, PRUNE_BATCH);
+				total += n;
+				if (n < PRUNE_BATCH || this.stopped) break;
+			}
+		} catch (err) {
+			if (!this.stopped) this.opts.logger.warn("Webhooks: pruning finished deliveries failed:", (err as Error)?.message ?? err);
+		}
+		return total;
 	}
 
 	/** Look for due deliveries now. */
@@ -59,7 +83,9 @@ export class DeliveryWorker {
 			this.again = true;
 			return;
 		}
-		void this.claim();
+		this.claiming = this.claim().finally(() => {
+			this.claiming = null;
+		});
 	}
 
 	/** Wake up in `ms` (a retry this node scheduled), unless a wake-up comes sooner. */
@@ -76,7 +102,6 @@ export class DeliveryWorker {
 	}
 
 	private async claim(): Promise<void> {
-		this.claiming = true;
 		try {
 			do {
 				this.again = false;
@@ -88,7 +113,8 @@ export class DeliveryWorker {
 				for (const row of rows) {
 					const p: Promise<void> = this.attempt(row, token).finally(() => {
 						this.inFlight.delete(p);
-						this.kick();
+						// Refill in batches (one claim per half of the slots), not one claim per finished attempt.
+						if (this.inFlight.size <= Math.floor(readEnv().webhookConcurrency / 2)) this.kick();
 					});
 					this.inFlight.add(p);
 				}
@@ -96,8 +122,6 @@ export class DeliveryWorker {
 			} while (this.again && !this.stopped);
 		} catch (err) {
 			if (!this.stopped) this.opts.logger.warn("Webhooks: claiming due deliveries failed:", (err as Error)?.message ?? err);
-		} finally {
-			this.claiming = false;
 		}
 	}
 

@@ -46,7 +46,8 @@ describe("Clients: verified profiles (single process)", () => {
 		const res = await a.http.post("/clients", { fullName: "  Lucía   Fernández", email: email.toUpperCase(), phone: "622 11 12 22", gender: "F", country: "es", notes: "club note", tags: ["Pro"] }, { key: club.staff });
 		assert.equal(res.status, 201, res.text);
 		assert.equal(res.body.verified, true);
-		assert.equal(res.body.birthDate, "1992-03-04", "the profile's birth date");
+		// Issue 12: a value the club did not send is never answered (the profile's birth date was).
+		assert.equal(res.body.birthDate, null, "no birth date was sent: none is shown");
 		assert.equal(res.body.notes, "club note");
 		assert.deepEqual(res.body.tags, ["pro"]);
 	});
@@ -101,7 +102,8 @@ describe("Clients: verified profiles (single process)", () => {
 		const ok = await a.http.patch(`/clients/${c.id}`, { email }, { key: club.staff });
 		assert.equal(ok.status, 200, ok.text);
 		assert.equal(ok.body.verified, true);
-		assert.equal(ok.body.birthDate, "1992-03-04");
+		// Issue 12: the client had no birth date and the club sent none: the profile's is not answered.
+		assert.equal(ok.body.birthDate, null);
 	});
 
 	it("when the profile changes, then every linked client in every club follows it and clients.updated is emitted", async () => {

@@ -177,6 +177,7 @@ describe("Staff members (single process)", () => {
 		assert.equal(inOther.body.actor.id, there.id);
 		assert.equal(inOther.body.role, "viewer");
 		assert.equal((await signIn(a.http, email, PASSWORD, club.club.id)).body.actor.id, here.id);
+		assert.equal((await signIn(a.http, email, PASSWORD, other.club.name.toUpperCase())).body.actor.id, there.id, "or by its name");
 		assert.equal((await a.http.post("/session", { email, password: "wrong-password-here", club: club.club.id })).status, 401);
 		assert.equal((await a.http.post("/session", { email, password: PASSWORD, club: "00000000-0000-4000-8000-000000000000" })).status, 401);
 	});

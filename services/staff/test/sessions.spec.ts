@@ -33,10 +33,15 @@ describe("Staff sessions (single process)", () => {
 		assert.equal((await a.http.post("/api-keys", { name: "via cookie", role: "viewer" }, withCookie(cookie))).status, 201);
 	});
 
-	it("when X-Forwarded-Proto says https but the proxy is not trusted, then the cookie is not Secure; a TLS-less request never is", async () => {
-		const res = await a.http.post("/session", { apiKey: club.admin }, { headers: { "x-forwarded-proto": "https" } });
+	it("when the request came over https (a proxy's X-Forwarded-Proto), then the cookie is Secure; writes from that https origin pass the CSRF rule", async () => {
+		const res = await a.http.post("/session", { apiKey: club.admin }, { headers: { "x-forwarded-proto": "https, http" } });
 		assert.equal(res.status, 200);
-		assert.ok(!/Secure/.test(res.headers.get("set-cookie")!));
+		assert.match(res.headers.get("set-cookie")!, /; HttpOnly; SameSite=Strict; Path=\/; Secure$/);
+		const cookie = cookieOf(res);
+		const proxied = { "x-forwarded-proto": "https", "x-forwarded-host": "club.example" };
+		assert.equal((await a.http.post("/api-keys", { name: "proxied", role: "viewer" }, withCookie(cookie, { ...proxied, origin: "https://club.example" }))).status, 201);
+		assert.equal((await a.http.post("/api-keys", { name: "proxied", role: "viewer" }, withCookie(cookie, { ...proxied, origin: "http://club.example" }))).body.type, "CSRF");
+		assert.equal((await a.http.del("/session", withCookie(cookie, { "x-forwarded-proto": "https" }))).headers.get("set-cookie")!.endsWith("; Secure"), true);
 	});
 
 	it("when a viewer key's session writes, then 403; when it reads, then 200", async () => {

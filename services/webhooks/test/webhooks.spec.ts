@@ -290,6 +290,18 @@ describe("Webhooks", function () {
 			}
 		});
 
+		it("when a delivery finished more than WEBHOOK_KEEP_DAYS ago, then the workers prune it; pending ones stay", async () => {
+			const ep = await register("/retention");
+			const first = (await a.http.post(`/webhooks/${ep.id}/test`, {}, { key: club.admin })).body;
+			await until(() => deliveries(ep.id), l => l[0]?.status === "delivered", "delivered");
+			await a.http.patch(`/webhooks/${ep.id}`, { status: "paused" }, { key: club.admin });
+			const waiting = (await a.http.post(`/webhooks/${ep.id}/test`, {}, { key: club.admin })).body;
+			const webhooks: any = a.brokers[0].getLocalService("webhooks");
+			await webhooks.db("deliveries").whereIn("id", [first.id, waiting.id]).update({ updated_at: webhooks.db.raw("now() - interval '31 days'") });
+			assert.ok((await webhooks.worker.prune()) >= 1);
+			assert.deepEqual((await deliveries(ep.id)).map(d => d.id), [waiting.id]);
+		});
+
 		it("when deliveries are listed, then they page newest first with the list shape", async () => {
 			const ep = await register("/paging", { status: "paused" });
 			const ids: string[] = [];

@@ -1,0 +1,35 @@
+/**
+ * What /ready needs beyond the database and the transporter: every local service has started,
+ * and every REST route of every service this gateway knows is mounted. moleculer-web mounts
+ * aliases debounced after a service change, so a request sent right after an early 200 could
+ * get a 404 for up to a second: a route not yet mounted is mounted now, or the node is not ready.
+ */
+
+interface Gateway {
+	aliases: Array<{ action?: string; _generated?: boolean }>;
+	broker: { started: boolean; registry: { getServiceList(opts: { withActions: boolean }): Array<{ actions?: Record<string, any> }> } };
+	refreshAliases(): void;
+}
+
+/** REST actions of the registry whose route this gateway has not mounted. */
+function unmounted(gw: Gateway): string[] {
+	const mounted = new Set(gw.aliases.filter(a => a._generated).map(a => a.action));
+	const missing: string[] = [];
+	for (const svc of gw.broker.registry.getServiceList({ withActions: true })) {
+		for (const a of Object.values<any>(svc.actions ?? {})) {
+			if (a.rest && (a.visibility == null || a.visibility === "published") && !mounted.has(a.name)) missing.push(a.name);
+		}
+	}
+	return missing;
+}
+
+/** `started` and `routes` checks for /ready ("ok" when good). */
+export function routeChecks(gw: Gateway): { services: string; routes: string } {
+	if (!gw.broker.started) return { services: "starting", routes: "not yet mounted" };
+	let missing = unmounted(gw);
+	if (missing.length) {
+		gw.refreshAliases();
+		missing = unmounted(gw);
+	}
+	return { services: "ok", routes: missing.length ? `${missing.length} not mounted` : "ok" };
+}
