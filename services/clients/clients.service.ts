@@ -18,6 +18,7 @@ import { decodeCursor, encodeCursor, listParams, type Page } from "../../lib/pag
 import { UUID_RE } from "../../lib/tenant.middleware";
 import { IDENTITY_FIELDS, isCalendarDate, normalizeClientInput, normalizeEmail, normalizeTag, normalizeTags, type IdentityField, type NormalizedClient } from "../../lib/normalize/client";
 import { ImportBatchMixin } from "./clients.import-batch";
+import { StatisticsMixin } from "./clients.statistics";
 import { PROFILE_ATTEMPTS, withProfileAttempt } from "./clients.profile-throttle";
 import * as q from "./clients.queries";
 import { ClientLoader } from "./clients.loader";
@@ -94,7 +95,7 @@ const field = (f: string, type: string, message: string): FieldError => ({ field
 
 const ClientsService = defineService({
 	name: "clients",
-	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, OutboxMixin(), DuplicatesMixin],
+	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, StatisticsMixin, OutboxMixin(), DuplicatesMixin],
 	settings: {
 		rest: "/",
 		/** POST /clients answers `possibleDuplicates` (bench/clients turns it off for its baseline). */

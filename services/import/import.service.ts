@@ -36,6 +36,7 @@ import type { ImportRow } from "./csv/rows";
 import type { GenderLanguage } from "./csv/headers";
 import { jobEntity, rowErrorEntity, toJob, type ImportJob } from "./import.entity";
 import * as q from "./import.queries";
+import { aboutToComplete, refreshClientStatistics } from "./import.statistics";
 
 /** One chunk of a job's rows, as a worker handles it. */
 export interface ChunkMessage {
@@ -585,6 +586,8 @@ const ImportService = defineService({
 
 		/** After a recorded chunk: progress, and completion when it was the last one. */
 		async announce(this: any, clubId: string, jobId: string): Promise<void> {
+			const last: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
+			if (aboutToComplete(last)) await refreshClientStatistics(this, last); // before anyone reads `completed` (import.statistics.ts)
 			const done: q.JobRow | undefined = await q.completeIfDone(this.db, jobId);
 			const row = done ?? (await q.findJob(this.db, clubId, jobId));
 			if (!row || (!done && row.status !== "running")) return; // ended meanwhile: imports.finished was its last word
@@ -594,6 +597,8 @@ const ImportService = defineService({
 		},
 
 		async finishIfDone(this: any, ctx: Context, clubId: string, jobId: string): Promise<void> {
+			const last: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
+			if (aboutToComplete(last)) await refreshClientStatistics(this, last);
 			const done: q.JobRow | undefined = await q.completeIfDone(this.db, jobId);
 			if (done) ctx.emit("imports.finished", { clubId, job: toJob(done) });
 		},
