@@ -121,7 +121,6 @@ defineSchema(
 	{ items: [], nextCursor: null },
 );
 
-defineSchema("Money", entity({ amount: { type: "integer", description: "Minor units (5000 = 50.00 EUR)" }, currency }), { amount: 5000, currency: "EUR" });
 
 // ------------------------------------------------------------------ clubs and keys
 

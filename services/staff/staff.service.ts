@@ -51,6 +51,8 @@ export const MAX_FAILURES = 5;
 export const FAILURE_WINDOW_MINUTES = 15;
 
 const ROLES = ["admin", "staff", "viewer"] as const;
+/** Answers that carry a secret (an invitation token, a session cookie) are never cached. */
+const NO_STORE = { "Cache-Control": "no-store" };
 
 const toMember = (r: q.MemberRow): StaffMember => ({
 	id: r.id,
@@ -119,6 +121,7 @@ const StaffService = defineService({
 						const invitation = await this.issueInvitation(trx, clubId, id);
 						const changes = Object.fromEntries((["name", "email", "role", "status"] as const).map(f => [f, [null, row[f]]]));
 						await this.recordChange(trx, ctx, { action: "staff.create", target: { type: "staff", id }, changes });
+						ctx.meta.$responseHeaders = NO_STORE;
 						return created(ctx, { ...toMember(row), invitation }, `/api/v1/staff/${id}`);
 					});
 				} catch (e) {
@@ -153,6 +156,7 @@ const StaffService = defineService({
 					return { body: { ...toMember(row), invitation }, ended };
 				});
 				await this.forgetSessions(ctx, ended);
+				ctx.meta.$responseHeaders = NO_STORE;
 				return created(ctx, body, `/api/v1/staff/${body.id}`);
 			},
 		},
@@ -369,7 +373,7 @@ const StaffService = defineService({
 						})
 					: [];
 				await this.forgetSessions(ctx, ended);
-				ctx.meta.$responseHeaders = { "Set-Cookie": clearedSessionCookie(!!ctx.meta.https) };
+				ctx.meta.$responseHeaders = { ...NO_STORE, "Set-Cookie": clearedSessionCookie(!!ctx.meta.https) };
 				return noContent(ctx);
 			},
 		},
@@ -483,7 +487,7 @@ const StaffService = defineService({
 				return live;
 			});
 			const club = await ctx.call("clubs.get", {}, { meta: { clubId: row.club_id } });
-			ctx.meta.$responseHeaders = { "Set-Cookie": sessionCookie(token, !!ctx.meta.https) };
+			ctx.meta.$responseHeaders = { ...NO_STORE, "Set-Cookie": sessionCookie(token, !!ctx.meta.https) };
 			return this.sessionBody(club, live);
 		},
 

@@ -24,6 +24,8 @@ describe("Staff members (single process)", () => {
 		assert.equal(member.status, "invited");
 		assert.equal(member.lastSignInAt, null);
 		assert.match(invitation.token, /^[A-Za-z0-9_-]{43}$/);
+		assert.equal(res.headers.get("cache-control"), "no-store");
+		assert.equal(res.headers.get("location"), `/api/v1/staff/${member.id}`);
 		const days = (Date.parse(invitation.expiresAt) - Date.now()) / 86_400_000;
 		assert.ok(days > 6.99 && days <= 7, `7 days, got ${days}`);
 		const got = await a.http.get(`/staff/${member.id}`, { key: club.admin });
