@@ -121,7 +121,6 @@ defineSchema(
 	{ items: [], nextCursor: null },
 );
 
-defineSchema("Money", entity({ amount: { type: "integer", description: "Minor units (5000 = 50.00 EUR)" }, currency }), { amount: 5000, currency: "EUR" });
 
 // ------------------------------------------------------------------ clubs and keys
 
@@ -138,15 +137,19 @@ defineSchema(
 	entity({ id, name: { type: "string" }, role, prefix: { type: "string", description: "The key's first characters, to recognise it" }, createdAt: time }, "An API key, without its secret."),
 	keyExample,
 );
+const { prefix: _prefix, ...createdKeyExample } = keyExample;
 defineSchema(
 	"ApiKeyCreated",
-	{ allOf: [ref("ApiKey"), { type: "object", required: ["key"], properties: { key: { type: "string", description: "The secret: shown once, stored only as a hash" } } }] },
-	{ ...keyExample, key: "chk_3kT9qLm2vX8pR4sW7yZ1aB5cD6eF0gH" },
+	entity({ id, name: { type: "string" }, role, key: { type: "string", description: "The secret: shown once, stored only as a hash" }, createdAt: time }, "A new API key with its secret."),
+	{ ...createdKeyExample, key: "chk_3kT9qLm2vX8pR4sW7yZ1aB5cD6eF0gH" },
 );
 defineSchema(
 	"ClubCreated",
-	entity({ club: ref("Club"), apiKey: ref("ApiKeyCreated") }),
-	{ club: clubExample, apiKey: { ...keyExample, name: "admin", role: "admin", key: "chk_9fJ2kL4mN6pQ8rS0tU2vW4xY6zA8bC0" } },
+	entity({
+		club: ref("Club"),
+		apiKey: entity({ id, name: { type: "string" }, role: { type: "string", const: "admin" }, key: { type: "string", description: "The secret: shown once, stored only as a hash" } }, "The club's first admin key."),
+	}),
+	{ club: clubExample, apiKey: { id: IDS.apiKey, name: "admin", role: "admin", key: "chk_9fJ2kL4mN6pQ8rS0tU2vW4xY6zA8bC0" } },
 );
 
 // ------------------------------------------------------------------ clients

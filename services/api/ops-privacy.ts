@@ -10,6 +10,8 @@
 /** Metric families never served. */
 const HIDDEN = /^(os_hostname|os_network_\w+|os_user_\w+|os_release|os_cpu_info_\w+|process_arguments|process_pid|process_ppid|process_versions_\w+)$/;
 const NODE_LABEL = /(?<=[{,])nodeID="(?:[^"\\]|\\.)*",?|,nodeID="(?:[^"\\]|\\.)*"(?=})/g;
+/** A per-node event group (`booking-guard@<nodeID>`, as booking-guard listens) names its node: keep the service part. */
+const NODE_GROUP = /(\bgroup="[^"@]*)@(?:[^"\\]|\\.)*"/g;
 
 /** Prometheus text without the hidden families and without nodeID labels. */
 export function publicMetrics(text: string): string {
@@ -17,7 +19,8 @@ export function publicMetrics(text: string): string {
 	for (const line of text.split("\n")) {
 		const name = line.startsWith("#") ? line.split(" ")[2] : line.split(/[{ ]/, 1)[0];
 		if (name && HIDDEN.test(name)) continue;
-		out.push(line.includes("nodeID=") ? line.replace(NODE_LABEL, "").replace("{}", "") : line);
+		const kept = line.includes("nodeID=") ? line.replace(NODE_LABEL, "").replace("{}", "") : line;
+		out.push(kept.includes("@") ? kept.replace(NODE_GROUP, '$1"') : kept);
 	}
 	return out.join("\n");
 }

@@ -51,6 +51,8 @@ export const MAX_FAILURES = 5;
 export const FAILURE_WINDOW_MINUTES = 15;
 
 const ROLES = ["admin", "staff", "viewer"] as const;
+/** Answers that carry a secret (an invitation token, a session cookie) are never cached. */
+const NO_STORE = { "Cache-Control": "no-store" };
 
 const toMember = (r: q.MemberRow): StaffMember => ({
 	id: r.id,
@@ -119,6 +121,7 @@ const StaffService = defineService({
 						const invitation = await this.issueInvitation(trx, clubId, id);
 						const changes = Object.fromEntries((["name", "email", "role", "status"] as const).map(f => [f, [null, row[f]]]));
 						await this.recordChange(trx, ctx, { action: "staff.create", target: { type: "staff", id }, changes });
+						ctx.meta.$responseHeaders = NO_STORE;
 						return created(ctx, { ...toMember(row), invitation }, `/api/v1/staff/${id}`);
 					});
 				} catch (e) {
@@ -153,6 +156,7 @@ const StaffService = defineService({
 					return { body: { ...toMember(row), invitation }, ended };
 				});
 				await this.forgetSessions(ctx, ended);
+				ctx.meta.$responseHeaders = NO_STORE;
 				return created(ctx, body, `/api/v1/staff/${body.id}`);
 			},
 		},
@@ -300,7 +304,7 @@ const StaffService = defineService({
 				$$strict: true,
 				email: { ...emailRule, optional: true },
 				password: { type: "string", min: 1, max: 1024, optional: true },
-				club: { type: "string", min: 1, max: 64, optional: true },
+				club: { type: "string", min: 1, max: 200, optional: true, description: "The club's id (or name) when the e-mail signs in to several clubs" },
 				apiKey: { type: "string", min: 1, max: 512, optional: true },
 			},
 			openapi: {
@@ -369,7 +373,7 @@ const StaffService = defineService({
 						})
 					: [];
 				await this.forgetSessions(ctx, ended);
-				ctx.meta.$responseHeaders = { "Set-Cookie": clearedSessionCookie(!!ctx.meta.https) };
+				ctx.meta.$responseHeaders = { ...NO_STORE, "Set-Cookie": clearedSessionCookie(!!ctx.meta.https) };
 				return noContent(ctx);
 			},
 		},
@@ -439,7 +443,18 @@ const StaffService = defineService({
 			if (tokenHashes.length) await tellEveryGateway(ctx, "api.forgetSessions", { tokenHashes }, "staff.sessionsEnded");
 		},
 
-		/** Who an ended session spoke for. */
+		/** The candidates of one club, named by its id (as CLUB_REQUIRED lists it) or, case-insensitively, by its name. */
+		async inClub(this: any, ctx: Context, candidates: q.MemberRow[], club: string): Promise<q.MemberRow[]> {
+			if (UUID_RE.test(club)) return candidates.filter(m => m.club_id === club.toLowerCase());
+			const named = await Promise.all(candidates.map(async m => ((await this.clubOf(ctx, m.club_id)).name.toLowerCase() === club.trim().toLowerCase() ? m : null)));
+			return named.filter((m): m is q.MemberRow => m !== null);
+		},
+
+		async clubOf(this: any, ctx: Context, clubId: string): Promise<{ id: string; name: string }> {
+			return (await ctx.call("clubs.get", {}, { meta: { clubId } })) as { id: string; name: string };
+		},
+
+				/** Who an ended session spoke for. */
 		async actorOfSession(this: any, trx: any, row: q.SessionRow): Promise<Actor> {
 			if (row.key_id) return { type: "key", id: row.key_id, name: row.key_name ?? "" };
 			const m = await q.findMember(trx, row.club_id, row.member_id!);
@@ -472,7 +487,7 @@ const StaffService = defineService({
 				return live;
 			});
 			const club = await ctx.call("clubs.get", {}, { meta: { clubId: row.club_id } });
-			ctx.meta.$responseHeaders = { "Set-Cookie": sessionCookie(token, !!ctx.meta.https) };
+			ctx.meta.$responseHeaders = { ...NO_STORE, "Set-Cookie": sessionCookie(token, !!ctx.meta.https) };
 			return this.sessionBody(club, live);
 		},
 
@@ -492,7 +507,7 @@ const StaffService = defineService({
 			if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfter);
 			if (Math.random() < 0.01) void q.pruneFailures(this.db, FAILURE_WINDOW_MINUTES).catch(() => undefined);
 			let candidates: q.MemberRow[] = await q.signInCandidates(this.db, email);
-			if (club !== undefined) candidates = candidates.filter(m => m.club_id === club);
+			if (club !== undefined) candidates = await this.inClub(ctx, candidates, club);
 			const matched: q.MemberRow[] = [];
 			if (!candidates.length) await verifyNothing(password);
 			for (const m of candidates) if (await verifyPassword(m.password_hash!, password)) matched.push(m);
@@ -506,7 +521,7 @@ const StaffService = defineService({
 			await q.releaseAttempt(this.db, attempt.id);
 			if (matched.length > 1) {
 				const clubs = await Promise.all(matched.map(async m => {
-					const c = (await ctx.call("clubs.get", {}, { meta: { clubId: m.club_id } })) as { id: string; name: string };
+					const c = await this.clubOf(ctx, m.club_id);
 					return { id: c.id, name: c.name };
 				}));
 				throw new ConflictError("CLUB_REQUIRED", "This e-mail signs in to several clubs: say which one in 'club'", { clubs });

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { app, newClub, platformKey, type Running, type TestClub } from "../support/app";
+import { withEnv } from "../../services/webhooks/test/receiver";
 
 interface Op {
 	method: string;
@@ -57,9 +58,20 @@ async function buildFixtures(a: Running, club: TestClub): Promise<Fixtures> {
 	const job = ok(await h.request("POST", "/api/v1/imports", { key: club.staff, rawBody: csv, headers: { "content-type": "text/csv" } }), "import");
 	const key = ok(await h.post("/api-keys", { name: `secret-key-${tag}`, role: "viewer" }, { key: club.admin }), "api key");
 	const member = ok(await h.post("/staff", { name: `Secret Member ${tag}`, email: `member.${tag}@example.com`, role: "viewer" }, { key: club.admin }), "staff member");
+	// A webhook endpoint on a closed loopback port (its deliveries fail, which is all the matrix needs).
+	const endpoint = ok(await h.post("/webhooks", { url: `http://127.0.0.1:9/hook-${tag}`, events: ["*"] }, { key: club.admin }), "webhook");
+	ok(await h.post(`/webhooks/${endpoint.id}/test`, {}, { key: club.admin }), "webhook test");
+	let delivery: any;
+	for (let i = 0; i < 100 && !delivery; i++) {
+		delivery = ok(await h.get(`/webhooks/${endpoint.id}/deliveries`, { key: club.admin }), "deliveries").items[0];
+		if (!delivery) await new Promise(r => setTimeout(r, 50));
+	}
+	assert.ok(delivery, "the test delivery is listed");
 	return {
 		club,
 		ids: {
+			webhooks: endpoint.id,
+			deliveryId: delivery.id,
 			"api-keys": key.id,
 			staff: member.id,
 			groups: group.id,
@@ -74,7 +86,7 @@ async function buildFixtures(a: Running, club: TestClub): Promise<Fixtures> {
 			transactionId: debit.id,
 			topUpId: topUp.id,
 		},
-		markers: [client.id, email, `Zebulon Secret ${tag}`, group.id, `Secret group ${tag}`, category.id, wallet.id, debit.id, single.bookings[0].id, job.id, key.id, `secret-${tag}`, `yolanda.${tag}`, member.id, `member.${tag}`, `Secret Member ${tag}`],
+		markers: [client.id, email, `Zebulon Secret ${tag}`, group.id, `Secret group ${tag}`, category.id, wallet.id, debit.id, single.bookings[0].id, job.id, key.id, `secret-${tag}`, `yolanda.${tag}`, member.id, `member.${tag}`, `Secret Member ${tag}`, endpoint.id, `hook-${tag}`],
 	};
 }
 
@@ -120,7 +132,9 @@ describe("Tenancy matrix (generated from the OpenAPI document)", function () {
 	let A: Fixtures;
 	let B: TestClub;
 
+	let restoreEnv: () => void;
 	before(async () => {
+		restoreEnv = withEnv({ WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE: "true" });
 		a = await app();
 		const doc = (await a.http.get("/api/openapi.json")).body;
 		for (const [p, methods] of Object.entries<any>(doc.paths)) {
@@ -130,6 +144,7 @@ describe("Tenancy matrix (generated from the OpenAPI document)", function () {
 		A = await buildFixtures(a, await newClub(a.http));
 		B = await newClub(a.http);
 	});
+	after(() => restoreEnv());
 
 	it("when a route has path parameters, then this matrix knows how to fill them", () => {
 		const unknown = ops.filter(op => op.path.includes("{") && !fill(op.path, A)).map(op => `${op.method} ${op.path}`);

@@ -24,6 +24,8 @@ describe("Staff members (single process)", () => {
 		assert.equal(member.status, "invited");
 		assert.equal(member.lastSignInAt, null);
 		assert.match(invitation.token, /^[A-Za-z0-9_-]{43}$/);
+		assert.equal(res.headers.get("cache-control"), "no-store");
+		assert.equal(res.headers.get("location"), `/api/v1/staff/${member.id}`);
 		const days = (Date.parse(invitation.expiresAt) - Date.now()) / 86_400_000;
 		assert.ok(days > 6.99 && days <= 7, `7 days, got ${days}`);
 		const got = await a.http.get(`/staff/${member.id}`, { key: club.admin });
@@ -177,6 +179,7 @@ describe("Staff members (single process)", () => {
 		assert.equal(inOther.body.actor.id, there.id);
 		assert.equal(inOther.body.role, "viewer");
 		assert.equal((await signIn(a.http, email, PASSWORD, club.club.id)).body.actor.id, here.id);
+		assert.equal((await signIn(a.http, email, PASSWORD, other.club.name.toUpperCase())).body.actor.id, there.id, "or by its name");
 		assert.equal((await a.http.post("/session", { email, password: "wrong-password-here", club: club.club.id })).status, 401);
 		assert.equal((await a.http.post("/session", { email, password: PASSWORD, club: "00000000-0000-4000-8000-000000000000" })).status, 401);
 	});

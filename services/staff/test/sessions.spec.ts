@@ -23,6 +23,7 @@ describe("Staff sessions (single process)", () => {
 		assert.ok(idle > 719 * 60_000 && idle <= 720 * 60_000, `12 h idle expiry, got ${idle} ms`);
 		const set = res.headers.get("set-cookie")!;
 		assert.match(set, /^clubhouse_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/$/, "no Secure over http");
+		assert.equal(res.headers.get("cache-control"), "no-store");
 		assert.ok(!res.text.includes(cookieOf(res).split("=")[1]), "the session token is only in the cookie");
 		const cookie = cookieOf(res);
 		const me = await a.http.get("/session", withCookie(cookie));
