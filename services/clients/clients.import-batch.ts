@@ -18,6 +18,7 @@ import type { Knex } from "knex";
 import type { HttpMeta } from "../../lib/http";
 import type { IdentityField, NormalizedClient } from "../../lib/normalize/client";
 import type { ClientRow, VerifiedProfileRow } from "./clients.queries";
+import { diffChanges, type ChangeEntry } from "../../mixins/outbox.mixin";
 
 /** A row as normalised by lib/normalize (the code behind POST /clients), with its group. */
 export interface ImportBatchClient extends NormalizedClient {
@@ -63,6 +64,19 @@ function profileIdentity(p: VerifiedProfileRow): Record<string, string | null> {
 	return { fullName: p.full_name, email: p.email, phone: p.phone, gender: p.gender, country: p.country, birthDate: p.birth_date };
 }
 
+/** A row's fields an import may set, as the API names them (the audit's changes). */
+const importedFields = (r: Record<string, any>) => ({
+	fullName: r.full_name,
+	phone: r.phone,
+	gender: r.gender,
+	country: r.country,
+	birthDate: r.birth_date,
+	notes: r.notes,
+	groupId: r.group_id,
+	tags: r.tags,
+	verified: r.verified,
+});
+
 const sameTags = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
 export const ImportBatchMixin: Partial<ServiceSchema> = {
@@ -92,7 +106,7 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 							return { ...(prev.outcome as ImportBatchOutcome), updatedIds: [], replayed: true };
 						}
 					}
-					const outcome = await this.applyImportRows(trx, clubId, rows, onDuplicate, !!dryRun);
+					const outcome = await this.applyImportRows(trx, clubId, rows, onDuplicate, !!dryRun, ctx);
 					if (!dryRun) {
 						const stored = { ...outcome, updatedIds: [] };
 						await trx("import_batches").where({ club_id: clubId, job_id: jobId, chunk_index: chunkIndex }).update({ outcome: JSON.stringify(stored) });
@@ -114,7 +128,10 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 			rows: ImportBatchParams["rows"],
 			onDuplicate: "skip" | "update",
 			dryRun: boolean,
+			ctx?: Context,
 		): Promise<ImportBatchOutcome> {
+			// One audit entry per client created or updated (the job itself has its own, in the import service).
+			const entries: ChangeEntry[] = [];
 			const out: ImportBatchOutcome = { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], updatedIds: [], replayed: false };
 			// One row per e-mail (the import already reports later duplicates; this keeps the batch safe alone).
 			const byEmail = new Map<string, { line: number; client: ImportBatchClient }>();
@@ -241,10 +258,11 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 					   FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, full_name text, email text, phone text, gender text, country text,
 					        birth_date date, notes text, group_id uuid, tags text[], verified boolean)
 					 ON CONFLICT (club_id, email) WHERE deleted_at IS NULL DO NOTHING
-					 RETURNING email`,
+					 RETURNING id, email`,
 					[clubId, JSON.stringify(inserts)],
 				);
 				out.created += res.rowCount;
+				for (const r of res.rows as Array<{ id: string }>) entries.push({ action: "clients.import", target: { type: "client", id: r.id } });
 				// Created meanwhile by someone else (a concurrent POST /clients or import): skipped.
 				out.skipped += inserts.length - res.rowCount;
 				if (res.rowCount < inserts.length) {
@@ -266,10 +284,16 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				out.updated += res.rowCount;
 				out.skipped += updates.length - res.rowCount;
 				out.updatedIds = res.rows.map((r: { id: string }) => r.id);
+				const before = new Map([...existing.values()].map(c => [c.id, c]));
+				const next = new Map(updates.map(u => [u.id as string, u]));
+				for (const id of out.updatedIds) {
+					entries.push({ action: "clients.import", target: { type: "client", id }, changes: diffChanges(importedFields(before.get(id)!), importedFields(next.get(id)!)) });
+				}
 			}
 			if (newLinks.length) {
 				await trx("verified_links").insert(newLinks).onConflict(["email", "club_id", "client_id"]).ignore();
 			}
+			if (ctx && entries.length) await this.recordChange(trx, ctx, entries);
 			return out;
 		},
 	},

@@ -191,7 +191,15 @@ export async function requestCancel(db: Db, clubId: string, jobId: string): Prom
  * Ends a job that is still going (failed or cancelled), once the chunks being written are
  * recorded (see holdJobOpen); the job, with its final counts, when this call ended it.
  */
-export async function endJob(db: Knex, clubId: string, jobId: string, status: "failed" | "cancelled", error: string | null): Promise<JobRow | undefined> {
+export async function endJob(
+	db: Knex,
+	clubId: string,
+	jobId: string,
+	status: "failed" | "cancelled",
+	error: string | null,
+	/** Runs in the same transaction with the ended job (its audit entry). */
+	ended: (trx: Knex.Transaction, row: JobRow) => Promise<void> = async () => undefined,
+): Promise<JobRow | undefined> {
 	return db.transaction(async trx => {
 		await lockJobForEnd(trx, jobId);
 		const rows = await jobsOfClub(trx, clubId)
@@ -199,6 +207,7 @@ export async function endJob(db: Knex, clubId: string, jobId: string, status: "f
 			.whereIn("status", ["queued", "running"])
 			.update({ status, error, finished_at: trx.raw(NOW) as any, updated_at: trx.raw(NOW) as any })
 			.returning("*");
+		if (rows[0]) await ended(trx, rows[0] as JobRow);
 		return rows[0] as JobRow | undefined;
 	});
 }

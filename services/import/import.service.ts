@@ -18,7 +18,7 @@ import type { Knex } from "knex";
 import { Errors } from "moleculer";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { OutboxMixin, actorOf, serviceContext, type Actor } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, invalid } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { listParams, paginate } from "../../lib/pagination";
@@ -46,6 +46,8 @@ export interface ChunkMessage {
 	options: q.JobOptions;
 	genderLanguage: GenderLanguage;
 	rows: ImportRow[];
+	/** Who started the import: the actor of the clients it creates or updates. */
+	actor?: Actor;
 }
 
 /**
@@ -237,7 +239,7 @@ const ImportService = defineService({
 				const job: q.JobRow = await this.jobOr404(clubId, ctx.params.id);
 				// First, at once: no chunk starts any more and the job cannot complete; then wait for the chunks being written.
 				const requested = await q.requestCancel(this.db, clubId, job.id);
-				const ended = requested ? await q.endJob(this.db, clubId, job.id, "cancelled", null) : undefined;
+				const ended = requested ? await q.endJob(this.db, clubId, job.id, "cancelled", null, (trx, row) => this.recordJob(trx, ctx, "imports.cancel", row)) : undefined;
 				if (!ended) {
 					const now: q.JobRow = await this.jobOr404(clubId, job.id);
 					throw new ConflictError("IMPORT_FINISHED", `The import has already ended (${now.status})`, { status: now.status });
@@ -386,7 +388,12 @@ const ImportService = defineService({
 			// Over a transporter the upload arrives without backpressure: spool it to disk first.
 			const spooled: Spool | null = this.broker.transit || spoolFirst ? spool(source, this.maxBytes) : null;
 			if (spooled) source = spooled.chunks;
-			const job: q.JobRow = await q.insertJob(this.db, { id: crypto.randomUUID(), club_id: clubId, file_name: fileName, options });
+			const job: q.JobRow = await this.db.transaction(async (trx: Knex.Transaction) => {
+				const row: q.JobRow = await q.insertJob(trx, { id: crypto.randomUUID(), club_id: clubId, file_name: fileName, options });
+				await this.recordJob(trx, ctx, "imports.start", row);
+				return row;
+			});
+			const actor = actorOf(ctx);
 			ctx.meta.$statusCode = 202;
 			ctx.meta.$responseHeaders = { Location: `/api/v1/imports/${job.id}` };
 			let chunkIndex = 0;
@@ -401,7 +408,7 @@ const ImportService = defineService({
 				},
 				chunk: async (rows: ImportRow[]) => {
 					for (const part of this.splitForWire(rows)) {
-						const msg: WireChunk = { jobId: job.id, clubId, chunkIndex: chunkIndex++, options, genderLanguage, rowsJson: part.json };
+						const msg: WireChunk = { jobId: job.id, clubId, chunkIndex: chunkIndex++, options, genderLanguage, rowsJson: part.json, actor };
 						await this.publishChunk(msg);
 						unreported += part.count;
 					}
@@ -550,7 +557,7 @@ const ImportService = defineService({
 					? await this.broker.call(
 							"clients.importBatch",
 							{ jobId, chunkIndex, onDuplicate: options.onDuplicate, dryRun: options.dryRun, rows: batch },
-							{ meta: { clubId }, timeout: 120_000 },
+							{ meta: { clubId, actor: msg.actor }, timeout: 120_000 },
 						)
 					: { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], updatedIds: [], replayed: false };
 				const preFailed = msg.rows.length - batch.length;
@@ -588,7 +595,7 @@ const ImportService = defineService({
 		async announce(this: any, clubId: string, jobId: string): Promise<void> {
 			const last: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
 			if (aboutToComplete(last)) await refreshClientStatistics(this, last); // before anyone reads `completed` (import.statistics.ts)
-			const done: q.JobRow | undefined = await q.completeIfDone(this.db, jobId);
+			const done: q.JobRow | undefined = await this.completeJob(clubId, jobId);
 			const row = done ?? (await q.findJob(this.db, clubId, jobId));
 			if (!row || (!done && row.status !== "running")) return; // ended meanwhile: imports.finished was its last word
 			const job = toJob(row);
@@ -596,15 +603,31 @@ const ImportService = defineService({
 			if (done) this.broker.emit("imports.finished", { clubId, job });
 		},
 
+		/** Completes the job when its last chunk is recorded, with its audit entry (the import service is the actor). */
+		completeJob(this: any, clubId: string, jobId: string): Promise<q.JobRow | undefined> {
+			return this.db.transaction(async (trx: Knex.Transaction) => {
+				const done: q.JobRow | undefined = await q.completeIfDone(trx, jobId);
+				if (done) await this.recordJob(trx, serviceContext(this, clubId), "imports.finish", done);
+				return done;
+			});
+		},
+
+		/** A job's audit entry: started (no event), or ended (`imports.finished` with the job as GET /imports/:id shows it). */
+		async recordJob(this: any, trx: Knex.Transaction, ctx: Context, action: string, row: q.JobRow): Promise<void> {
+			const job = toJob(row);
+			const changes = action === "imports.start" ? { status: [null, job.status] as [unknown, unknown] } : { status: ["running", job.status] as [unknown, unknown] };
+			await this.recordChange(trx, ctx, { action, target: { type: "import", id: row.id }, changes, event: action === "imports.start" ? null : { type: "imports.finished", data: job } });
+		},
+
 		async finishIfDone(this: any, ctx: Context, clubId: string, jobId: string): Promise<void> {
 			const last: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
 			if (aboutToComplete(last)) await refreshClientStatistics(this, last);
-			const done: q.JobRow | undefined = await q.completeIfDone(this.db, jobId);
+			const done: q.JobRow | undefined = await this.completeJob(clubId, jobId);
 			if (done) ctx.emit("imports.finished", { clubId, job: toJob(done) });
 		},
 
 		async failJob(this: any, clubId: string, jobId: string, message: string): Promise<ImportJob | null> {
-			const row: q.JobRow | undefined = await q.endJob(this.db, clubId, jobId, "failed", message);
+			const row: q.JobRow | undefined = await q.endJob(this.db, clubId, jobId, "failed", message, (trx, ended) => this.recordJob(trx, serviceContext(this, clubId), "imports.fail", ended));
 			if (!row) return null;
 			const job = toJob(row);
 			this.broker.emit("imports.finished", { clubId, job });

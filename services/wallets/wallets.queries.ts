@@ -149,27 +149,30 @@ export async function credit(db: Db, m: Movement & { type: "top_up" | "refund"; 
  * got there first is seen; one that comes after finds the wallet closed). Answers the ids
  * of the wallets that hold money (nothing was closed), or [] (all closed).
  */
-export async function closeClientWallets(trx: Knex.Transaction, clubId: string, clientId: string): Promise<string[]> {
+export async function closeClientWallets(trx: Knex.Transaction, clubId: string, clientId: string): Promise<{ withMoney: string[]; closed: string[] }> {
 	// The owner's lock first: a wallet being opened for this client commits before, or is refused after.
 	await lockOpenOwner(trx, clubId, clientId);
 	const rows: Array<{ id: string; balance: number }> = await trx("wallets").where({ club_id: clubId, client_id: clientId }).orderBy("id").forUpdate().select("id", "balance");
 	const withMoney = rows.filter(r => r.balance > 0).map(r => r.id);
+	let closed: string[] = [];
 	if (!withMoney.length) {
-		await closeEmptyClientWallets(trx, clubId, clientId);
+		closed = await closeEmptyClientWallets(trx, clubId, clientId);
 		await closeOwner(trx, clubId, clientId);
 	}
-	return withMoney;
+	return { withMoney, closed };
 }
 
 /** Closes the client's empty wallets (each one decided under its row lock); one holding money stays open. */
-export async function closeEmptyClientWallets(db: Db, clubId: string, clientId: string): Promise<void> {
-	await db("wallets").where({ club_id: clubId, client_id: clientId, balance: 0 }).whereNull("closed_at").update({ closed_at: db.raw(NOW) });
+export async function closeEmptyClientWallets(db: Db, clubId: string, clientId: string): Promise<string[]> {
+	const rows: Array<{ id: string }> = await db("wallets").where({ club_id: clubId, client_id: clientId, balance: 0 }).whereNull("closed_at").update({ closed_at: db.raw(NOW) }).returning("id");
+	return rows.map(r => r.id);
 }
 
 /** Opens them again (the client's deletion did not go through). */
-export async function reopenClientWallets(db: Db, clubId: string, clientId: string): Promise<void> {
+export async function reopenClientWallets(db: Db, clubId: string, clientId: string): Promise<string[]> {
 	await reopenOwner(db, clubId, clientId);
-	await db("wallets").where({ club_id: clubId, client_id: clientId }).whereNotNull("closed_at").update({ closed_at: null });
+	const rows: Array<{ id: string }> = await db("wallets").where({ club_id: clubId, client_id: clientId }).whereNotNull("closed_at").update({ closed_at: null }).returning("id");
+	return rows.map(r => r.id);
 }
 
 /**
