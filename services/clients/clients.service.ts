@@ -299,6 +299,7 @@ const ClientsService = defineService({
 					"Verified client: changing fullName, email, phone, gender, country or birthDate is 403 VERIFIED_CLIENT_READ_ONLY (sending the same value is fine). " +
 					`A new e-mail of a verified profile is checked as on POST /clients (403 VERIFIED_PROFILE_MISMATCH naming fields; ${PROFILE_ATTEMPTS} mismatches per e-mail and hour, then 429 TOO_MANY_ATTEMPTS with Retry-After); the client keeps the birthDate it had (null stays null).`,
 				tags: ["clients"],
+				requestExample: { notes: "Prefers evening courts", tags: ["junior", "evening"] },
 				responses: { "200": { description: "The client", schema: clientEntity } },
 			},
 			async handler(this: any, ctx: Context<ClientFields & { id: string }, HttpMeta>): Promise<Client> {
