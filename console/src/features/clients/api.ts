@@ -2,7 +2,9 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
 	bookingGuardCancel,
+	bookingGuardCancelSeries,
 	bookingGuardHistory,
+	bookingGuardReserve,
 	clientsBulk,
 	clientsCreate,
 	clientsGet,
@@ -16,7 +18,7 @@ import {
 	walletsRefund,
 	walletsTopUp,
 } from "../../api/generated/sdk.gen";
-import type { ClientsCreateData, ClientsUpdateData } from "../../api/generated/types.gen";
+import type { BookingGuardReserveData, ClientsCreateData, ClientsUpdateData } from "../../api/generated/types.gen";
 import { client, data, THROW } from "../../lib/api";
 import type { Booking, Client, Wallet } from "../../lib/types";
 
@@ -161,6 +163,23 @@ export function useCancelBooking(clientId: string) {
 	return useMutation({
 		mutationFn: (id: string) => data(bookingGuardCancel({ path: { id }, ...THROW })) as Promise<Booking>,
 		onSettled: () => qc.invalidateQueries({ queryKey: ["clients", "bookings", clientId] }),
+	});
+}
+
+export function useCancelSeries(clientId: string) {
+	const qc = useQueryClient();
+	return useMutation({
+		mutationFn: (seriesId: string) => data(bookingGuardCancelSeries({ path: { seriesId }, ...THROW })),
+		onSettled: () => qc.invalidateQueries({ queryKey: ["clients", "bookings", clientId] }),
+	});
+}
+
+/** A booking or a recurring series for the client (staff channel), once per Idempotency-Key. */
+export function useReserve(clientId: string) {
+	const qc = useQueryClient();
+	return useMutation({
+		mutationFn: (v: { body: BookingGuardReserveData["body"]; key: string }) => data(bookingGuardReserve({ body: v.body, headers: { "Idempotency-Key": v.key }, ...THROW })),
+		onSuccess: () => qc.invalidateQueries({ queryKey: ["clients", "bookings", clientId] }),
 	});
 }
 

@@ -11,10 +11,12 @@ import { toMinor, useFormat } from "../../lib/format";
 import { useCategories, useGroupMap } from "../../lib/queries";
 import { useCan, useClub } from "../../lib/session";
 import type { Booking, Client, Transaction, Wallet } from "../../lib/types";
-import { Badge, Button, DialogButton, ErrorAlert, Loading, Notice, SelectInput, TextInput, DialogActions } from "../../components/ui";
+import { Badge, Button, LockIcon, DialogButton, ErrorAlert, Loading, Notice, SelectInput, TextInput, DialogActions } from "../../components/ui";
+import { NewBooking } from "./new-booking";
 import {
 	useBookings,
 	useCancelBooking,
+	useCancelSeries,
 	useClient,
 	useClientCategory,
 	useClientHistory,
@@ -56,7 +58,11 @@ function Panel({ client }: { client: Client }) {
 			</Link>
 			<header className="page-header">
 				<h1 id="client-name">
-					{client.fullName} {client.verified && <Badge tone="success">🔒 {t("clients.verified")}</Badge>}
+					{client.fullName} {client.verified && (
+						<Badge tone="success">
+							<LockIcon /> {t("clients.verified")}
+						</Badge>
+					)}
 				</h1>
 				{canWrite && (
 					<div className="page-actions">
@@ -388,10 +394,14 @@ function Bookings({ client, canWrite }: { client: Client; canWrite: boolean }) {
 	const [scope, setScope] = useState<"future" | "past">("future");
 	const bookings = useBookings(client.id, scope);
 	const cancel = useCancelBooking(client.id);
+	const cancelSeries = useCancelSeries(client.id);
 	const rows = (bookings.data?.pages.flatMap(p => p.items ?? []) ?? []) as Booking[];
 	return (
 		<section className="card bookings" aria-labelledby="bookings-h">
-			<h2 id="bookings-h">{t("panel.bookings")}</h2>
+			<div className="section-head">
+				<h2 id="bookings-h">{t("panel.bookings")}</h2>
+				{canWrite && <NewBooking client={client} />}
+			</div>
 			<div className="segmented" role="group" aria-label={t("panel.bookingScope")}>
 				<Button variant={scope === "future" ? "primary" : "secondary"} aria-pressed={scope === "future"} onPress={() => setScope("future")}>
 					{t("panel.upcoming")}
@@ -400,7 +410,7 @@ function Bookings({ client, canWrite }: { client: Client; canWrite: boolean }) {
 					{t("panel.past")}
 				</Button>
 			</div>
-			<ErrorAlert error={bookings.error ?? cancel.error ?? undefined} />
+			<ErrorAlert error={bookings.error ?? cancel.error ?? cancelSeries.error ?? undefined} />
 			{bookings.isPending ? (
 				<Loading />
 			) : rows.length === 0 ? (
@@ -430,6 +440,11 @@ function Bookings({ client, canWrite }: { client: Client; canWrite: boolean }) {
 									{canWrite && scope === "future" && b.status === "confirmed" && (
 										<Button variant="quiet" isDisabled={cancel.isPending} onPress={() => cancel.mutate(b.id)} aria-label={t("panel.cancelBookingOf", { when: f.dateTime(b.startsAt) })}>
 											{t("panel.cancelBooking")}
+										</Button>
+									)}
+									{canWrite && scope === "future" && b.status === "confirmed" && b.seriesId && (
+										<Button variant="quiet" isDisabled={cancelSeries.isPending} onPress={() => cancelSeries.mutate(b.seriesId!)}>
+											{t("panel.cancelSeries")}
 										</Button>
 									)}
 								</td>
