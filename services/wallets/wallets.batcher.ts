@@ -38,7 +38,12 @@ export interface DebitItem {
 	amount: number;
 	reference: string | null;
 	toBody(row: TransactionRow): unknown;
+	/** The caller's context: whose debit it is (the audit entry's actor and request). */
+	ctx: unknown;
 }
+
+/** Records the audit entries of the batch's debits inside its transaction (the outbox). */
+export type RecordDebits = (trx: Knex.Transaction, done: Array<{ ctx: unknown; wallet: WalletRow; row: TransactionRow }>) => Promise<void>;
 
 export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError } | { kind: "fallback" };
 
@@ -55,7 +60,10 @@ export class DebitBatcher {
 	private readonly queues = new Map<string, Pending[]>();
 	private readonly running = new Set<string>();
 
-	constructor(private readonly db: () => Knex) {}
+	constructor(
+		private readonly db: () => Knex,
+		private readonly record: RecordDebits,
+	) {}
 
 	debit(item: DebitItem): Promise<DebitOutcome> {
 		const qk = `${item.clubId}:${item.walletId}`;
@@ -158,6 +166,7 @@ export class DebitBatcher {
 				.where({ club_id: clubId, id: wallet.id, balance: start })
 				.update({ balance, updated_at: trx.raw("date_trunc('milliseconds', clock_timestamp())") });
 			if (moved !== 1) throw Object.assign(new Error("wallet balance changed under its row lock"), { name: "LedgerInvariantError" });
+			await this.record(trx, debits.map(d => ({ ctx: d.p.item.ctx, wallet, row: byId.get(d.p.item.id)! })));
 			for (const d of debits) {
 				const row = byId.get(d.p.item.id)!;
 				const body = d.p.item.toBody(row);
