@@ -7,7 +7,9 @@ import {
 	bookingGuardReserve,
 	clientsBulk,
 	clientsCreate,
+	clientsDuplicates,
 	clientsGet,
+	clientsMerge,
 	clientsList,
 	clientsPutCategory,
 	clientsRemove,
@@ -180,6 +182,23 @@ export function useReserve(clientId: string) {
 	return useMutation({
 		mutationFn: (v: { body: BookingGuardReserveData["body"]; key: string }) => data(bookingGuardReserve({ body: v.body, headers: { "Idempotency-Key": v.key }, ...THROW })),
 		onSuccess: () => qc.invalidateQueries({ queryKey: ["clients", "bookings", clientId] }),
+	});
+}
+
+export function useDuplicates(clientId: string) {
+	return useQuery({
+		queryKey: ["clients", "duplicates", clientId],
+		queryFn: async () => ((await data(clientsDuplicates({ path: { id: clientId }, ...THROW }))).items ?? []) as Array<{ client: Client; reasons: string[]; score: number }>,
+	});
+}
+
+export function useMerge(targetId: string) {
+	const invalidate = useInvalidateClients();
+	return useMutation({
+		mutationFn: (v: { sourceId: string; dryRun?: boolean }) => data(clientsMerge({ path: { id: targetId }, body: v, ...THROW })),
+		onSuccess: (_r, v) => {
+			if (!v.dryRun) invalidate();
+		},
 	});
 }
 

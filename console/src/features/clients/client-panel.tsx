@@ -6,13 +6,14 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
-import { ApiError, idempotencyKey } from "../../lib/api";
+import { ApiError, apiUrl, idempotencyKey } from "../../lib/api";
 import { toMinor, useFormat } from "../../lib/format";
 import { useCategories, useGroupMap } from "../../lib/queries";
 import { useCan, useClub } from "../../lib/session";
 import type { Booking, Client, Transaction, Wallet } from "../../lib/types";
 import { Badge, Button, LockIcon, DialogButton, ErrorAlert, Loading, Notice, SelectInput, TextInput, DialogActions } from "../../components/ui";
 import { NewBooking } from "./new-booking";
+import { Duplicates } from "./duplicates";
 import {
 	useBookings,
 	useCancelBooking,
@@ -51,6 +52,7 @@ function Panel({ client }: { client: Client }) {
 	const f = useFormat();
 	const groups = useGroupMap();
 	const canWrite = useCan("staff");
+	const isAdmin = useCan("admin");
 	return (
 		<article className="panel" aria-labelledby="client-name">
 			<Link to="/clients" className="back-link">
@@ -69,6 +71,11 @@ function Panel({ client }: { client: Client }) {
 						<Link to="/clients/$clientId/edit" params={{ clientId: client.id }} className="btn btn-secondary">
 							{t("panel.edit")}
 						</Link>
+						{isAdmin && (
+							<a className="btn btn-secondary" href={apiUrl(`/clients/${client.id}/export`)} download>
+								{t("panel.exportData")}
+							</a>
+						)}
 						<DeleteClient client={client} />
 					</div>
 				)}
@@ -102,6 +109,7 @@ function Panel({ client }: { client: Client }) {
 				<Wallets client={client} canWrite={canWrite} />
 				<Bookings client={client} canWrite={canWrite} />
 				<History client={client} />
+				<Duplicates client={client} canWrite={canWrite} />
 			</div>
 		</article>
 	);
@@ -477,7 +485,7 @@ function History({ client }: { client: Client }) {
 				<ol className="timeline">
 					{history.data.items.map(e => (
 						<li key={e.id}>
-							<span className="muted">{f.dateTime(e.at)}</span> <strong>{t(`audit.${e.action}`, { defaultValue: e.action })}</strong>{" "}
+							<span className="muted">{f.dateTime(e.at)}</span> <strong>{t(`audit.${e.action.replace(/\./g, "_")}`, { defaultValue: e.action })}</strong>{" "}
 							<span className="muted">{t("panel.by", { name: e.actor?.name ?? t(`actor.${e.actor?.type}`, { defaultValue: e.actor?.type ?? "" }) })}</span>
 							{e.changes && Object.keys(e.changes).length > 0 && <span className="muted"> · {Object.keys(e.changes).map(k => t(`clientForm.${k}`, { defaultValue: k })).join(", ")}</span>}
 						</li>
