@@ -26,6 +26,8 @@ import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Clie
 import { exportStream } from "./clients.export";
 import { clubGroupId } from "../../lib/club-group";
 import { DuplicatesMixin, findDuplicates, possibleDuplicates } from "./clients.duplicates";
+import { MergeMixin } from "./clients.merge";
+import { DataExportMixin } from "./clients.data-export";
 
 export type { Client } from "./clients.entity";
 
@@ -95,7 +97,7 @@ const field = (f: string, type: string, message: string): FieldError => ({ field
 
 const ClientsService = defineService({
 	name: "clients",
-	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, StatisticsMixin, OutboxMixin(), DuplicatesMixin],
+	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, StatisticsMixin, OutboxMixin(), DuplicatesMixin, MergeMixin, DataExportMixin],
 	settings: {
 		rest: "/",
 		/** POST /clients answers `possibleDuplicates` (bench/clients turns it off for its baseline). */
@@ -299,6 +301,7 @@ const ClientsService = defineService({
 					"Verified client: changing fullName, email, phone, gender, country or birthDate is 403 VERIFIED_CLIENT_READ_ONLY (sending the same value is fine). " +
 					`A new e-mail of a verified profile is checked as on POST /clients (403 VERIFIED_PROFILE_MISMATCH naming fields; ${PROFILE_ATTEMPTS} mismatches per e-mail and hour, then 429 TOO_MANY_ATTEMPTS with Retry-After); the client keeps the birthDate it had (null stays null).`,
 				tags: ["clients"],
+				requestExample: { notes: "Prefers evening courts", tags: ["junior", "evening"] },
 				responses: { "200": { description: "The client", schema: clientEntity } },
 			},
 			async handler(this: any, ctx: Context<ClientFields & { id: string }, HttpMeta>): Promise<Client> {
