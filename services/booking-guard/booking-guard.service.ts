@@ -31,6 +31,7 @@ import { created, type HttpMeta } from "../../lib/http";
 import { decodeCursor, listParams, paginate } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import { FactCache } from "./booking-guard.cache";
+import { BookingGuardMergeMixin } from "./booking-guard.merge";
 import * as q from "./booking-guard.queries";
 import {
 	MAX_OCCURRENCES,
@@ -161,7 +162,7 @@ const EventsOnEveryNode = {
 
 const BookingGuardService = defineService({
 	name: "booking-guard",
-	mixins: [DbMixin({ schema: "booking_guard" }), IdempotencyMixin(), EventsOnEveryNode, OutboxMixin()],
+	mixins: [DbMixin({ schema: "booking_guard" }), IdempotencyMixin(), BookingGuardMergeMixin, EventsOnEveryNode, OutboxMixin()],
 	settings: {
 		rest: "/",
 		/** How long a fact of another service may be served from memory without an event (bounds a lost event). */

@@ -26,6 +26,8 @@ import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Clie
 import { exportStream } from "./clients.export";
 import { clubGroupId } from "../../lib/club-group";
 import { DuplicatesMixin, findDuplicates, possibleDuplicates } from "./clients.duplicates";
+import { MergeMixin } from "./clients.merge";
+import { DataExportMixin } from "./clients.data-export";
 
 export type { Client } from "./clients.entity";
 
@@ -95,7 +97,7 @@ const field = (f: string, type: string, message: string): FieldError => ({ field
 
 const ClientsService = defineService({
 	name: "clients",
-	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, StatisticsMixin, OutboxMixin(), DuplicatesMixin],
+	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, StatisticsMixin, OutboxMixin(), DuplicatesMixin, MergeMixin, DataExportMixin],
 	settings: {
 		rest: "/",
 		/** POST /clients answers `possibleDuplicates` (bench/clients turns it off for its baseline). */

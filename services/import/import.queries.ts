@@ -28,6 +28,8 @@ export interface JobRow {
 	updated: number;
 	skipped: number;
 	failed: number;
+	/** Rows imported that looked like clients the club already had (POSSIBLE_DUPLICATE). */
+	possible_duplicates: number;
 	warnings: string[];
 	error: string | null;
 	/** A cancel was asked for: no chunk starts any more and the job cannot complete (it ends cancelled). */
@@ -52,6 +54,7 @@ export interface ChunkCounts {
 	updated: number;
 	skipped: number;
 	failed: number;
+	possibleDuplicates?: number;
 }
 
 export const NOW = "date_trunc('milliseconds', clock_timestamp())";
@@ -152,9 +155,9 @@ export async function recordChunk(
 	}
 	await trx.raw(
 		`UPDATE jobs SET chunks_done = chunks_done + 1, processed_rows = processed_rows + ?, created = created + ?, updated = updated + ?,
-		        skipped = skipped + ?, failed = failed + ?, updated_at = ${NOW}
+		        skipped = skipped + ?, failed = failed + ?, possible_duplicates = possible_duplicates + ?, updated_at = ${NOW}
 		  WHERE id = ?`,
-		[counts.rows, counts.created, counts.updated, counts.skipped, counts.failed, job.id],
+		[counts.rows, counts.created, counts.updated, counts.skipped, counts.failed, counts.possibleDuplicates ?? 0, job.id],
 	);
 	return true;
 }

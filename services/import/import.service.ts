@@ -556,7 +556,7 @@ const ImportService = defineService({
 				const outcome: ImportBatchOutcome = batch.length
 					? await this.broker.call(
 							"clients.importBatch",
-							{ jobId, chunkIndex, onDuplicate: options.onDuplicate, dryRun: options.dryRun, rows: batch },
+							{ jobId, chunkIndex, onDuplicate: options.onDuplicate, dryRun: options.dryRun, existingBefore: job.created_at.toISOString(), rows: batch },
 							{ meta: { clubId, actor: msg.actor }, timeout: 120_000 },
 						)
 					: { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], updatedIds: [], replayed: false };
@@ -567,6 +567,7 @@ const ImportService = defineService({
 					updated: outcome.updated,
 					skipped: outcome.skipped,
 					failed: preFailed + outcome.failed,
+					possibleDuplicates: outcome.possibleDuplicates ?? 0,
 				};
 				const allErrors: ImportRowError[] = [...errors, ...outcome.errors].sort((a, b) => a.line - b.line);
 				const done = await q.recordChunk(trx, job, chunkIndex, counts, allErrors);

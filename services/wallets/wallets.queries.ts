@@ -12,7 +12,7 @@ import { closeOwner, lockOpenOwner, reopenOwner } from "./wallets.owners";
 const NOW = "date_trunc('milliseconds', clock_timestamp())";
 
 export type Db = Knex | Knex.Transaction;
-export type TransactionType = "top_up" | "debit" | "refund";
+export type TransactionType = "top_up" | "debit" | "refund" | "transfer_out" | "transfer_in";
 
 export interface WalletRow {
 	id: string;
@@ -198,7 +198,7 @@ export interface Mismatch {
 }
 
 /**
- * Every wallet of the club against its ledger: balance = Σ top_up + Σ refund − Σ debit, the
+ * Every wallet of the club against its ledger: balance = Σ top_up + Σ refund + Σ transfer_in − Σ debit − Σ transfer_out, the
  * newest entry's balance_after = balance, and every entry's balance_after = the running sum
  * up to it (in the order the entries were applied). Answers the wallets that break any of it.
  */
@@ -206,7 +206,7 @@ export async function reconcile(db: Db, clubId: string): Promise<{ checked: numb
 	const res = await db.raw(
 		`WITH e AS (
 			SELECT wallet_id, seq, balance_after,
-			       SUM(CASE type WHEN 'debit' THEN -amount ELSE amount END) OVER (PARTITION BY wallet_id ORDER BY seq) AS running,
+			       SUM(CASE WHEN type IN ('debit', 'transfer_out') THEN -amount ELSE amount END) OVER (PARTITION BY wallet_id ORDER BY seq) AS running,
 			       ROW_NUMBER() OVER (PARTITION BY wallet_id ORDER BY seq DESC) AS rn
 			  FROM transactions WHERE club_id = :clubId
 		), s AS (

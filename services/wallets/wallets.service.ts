@@ -27,6 +27,7 @@ import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import { DebitBatcher, type DebitOutcome } from "./wallets.batcher";
 import { closeOwner, lockOpenOwner } from "./wallets.owners";
+import { WalletsMergeMixin } from "./wallets.merge";
 import { BalanceLimitError, InsufficientFundsError, RefundExceedsDebitError, WalletClosedError, WalletExistsError, badAddress, notRefundable } from "./wallets.errors";
 import {
 	toTransaction,
@@ -92,7 +93,7 @@ function movementEntry(wallet: q.WalletRow, row: q.TransactionRow): ChangeEntry 
 
 const WalletsService = defineService({
 	name: "wallets",
-	mixins: [DbMixin({ schema: "wallets", appendOnly: ["transactions"] }), IdempotencyMixin(), OutboxMixin()],
+	mixins: [DbMixin({ schema: "wallets", appendOnly: ["transactions"] }), IdempotencyMixin(), OutboxMixin(), WalletsMergeMixin],
 	settings: { rest: "/" },
 
 	actions: {
@@ -355,7 +356,7 @@ const WalletsService = defineService({
 			openapi: {
 				summary: "Reconcile every wallet with its ledger",
 				description:
-					"For every wallet of the club: balance = Σ top_up + Σ refund − Σ debit, the newest entry's balanceAfter = balance, and each entry's balanceAfter = the running sum of the entries up to it. " +
+					"For every wallet of the club: balance = Σ top_up + Σ refund + Σ transfer_in − Σ debit − Σ transfer_out, the newest entry's balanceAfter = balance, and each entry's balanceAfter = the running sum of the entries up to it. " +
 					"`ok` is true when `mismatches` is empty. Also on the bus as `wallets.reconcile`.",
 				tags: ["wallets"],
 				responses: {

@@ -114,4 +114,29 @@ describe("Audit trail (embedded)", () => {
 		assert.ok(!JSON.stringify(entries).includes("Gone"));
 		assert.equal((await a.http.get(`/clients/${id}/history`, { key: club.viewer })).status, 404);
 	});
+
+	it("when an entry of an erased client arrives after the erasure (or twice), then it is stored once without personal values", async () => {
+		const c = await a.http.post("/clients", { fullName: "Late Comer", email: email(), phone: "+34611000006", country: "ES", gender: "female" }, { key: staff });
+		const id = c.body.id;
+		assert.equal((await a.http.del(`/clients/${id}`, { key: staff })).status, 204);
+		await exactly(a.http, club.admin, ofTarget("client", id), 2);
+		const audit: any = a.brokers[0].getLocalService("audit");
+		const late = {
+			id: crypto.randomUUID(),
+			clubId: club.club.id,
+			at: new Date(Date.parse(c.body.createdAt) + 1).toISOString(),
+			service: "clients",
+			action: "clients.update",
+			actor: { type: "key", id: staffKeyId, name: "front desk" },
+			requestId: "late",
+			target: { type: "client", id },
+			changes: { fullName: ["Late Comer", "Late Comer Jr"], groupId: [c.body.groupId, c.body.groupId] },
+			event: null,
+		};
+		await Promise.all([audit.store(late), audit.store(late)]);
+		await audit.store(late);
+		const entries = await exactly(a.http, club.admin, ofTarget("client", id), 3);
+		const stored = entries.find(e => e.id === late.id)!;
+		assert.deepEqual(stored.changes, { fullName: [null, null], groupId: [c.body.groupId, c.body.groupId] });
+	});
 });
