@@ -13,6 +13,8 @@
  *      against the locked balance; the ledger rows go in with one INSERT, the balance with
  *      one UPDATE (CHECK balance >= 0 still guards it);
  *   3. every key's answer (201 + entry, or 409 INSUFFICIENT_FUNDS) is stored, then COMMIT.
+ * That is five round trips per batch (BEGIN; keys + lock; balance + ledger; answers; COMMIT):
+ * on a busy database the round trips under the lock are what a hot wallet pays for.
  * The keys were claimed club-wide before (claimKey in batchedDebit), as the mixin does, and
  * the stored answers have the mixin's shape (storedError), so a replay through the mixin
  * answers exactly what the batch answered.
@@ -113,22 +115,29 @@ export class DebitBatcher {
 	private async apply(trx: Knex.Transaction, batch: Pending[]): Promise<Map<Pending, DebitOutcome>> {
 		const out = new Map<Pending, DebitOutcome>();
 		const { clubId, walletId } = batch[0].item;
-		await trx.raw(`SET LOCAL lock_timeout = '10000ms'`);
+		// One round trip: the lock timeout, the keys (ON CONFLICT DO NOTHING: a key that exists
+		// leaves the batch), then the wallet's row lock. Round trips are what a hot wallet pays
+		// for, under its lock, on a busy database.
 		const keys = JSON.stringify(batch.map(p => ({ key: p.item.key, hash: p.item.hash })));
-		const inserted = await trx.raw(
-			`INSERT INTO ${IDEMPOTENCY_TABLE} (club_id, key, request_hash, action)
-			 SELECT ?, u.key, u.hash, ? FROM json_to_recordset(?::json) AS u(key text, hash text)
-			 ON CONFLICT DO NOTHING RETURNING key`,
-			[clubId, ACTION, keys],
+		const claimed = await trx.raw(
+			`WITH cfg AS MATERIALIZED (SELECT set_config('lock_timeout', '10000ms', true) AS v),
+			 k AS (
+				INSERT INTO ${IDEMPOTENCY_TABLE} (club_id, key, request_hash, action)
+				SELECT ?, u.key, u.hash, ? FROM json_to_recordset(?::json) AS u(key text, hash text), cfg
+				ON CONFLICT DO NOTHING RETURNING key
+			 )
+			 SELECT w.*, (SELECT coalesce(json_agg(k.key), '[]'::json) FROM k) AS fresh_keys
+			   FROM wallets w WHERE w.club_id = ? AND w.id = ? FOR UPDATE OF w`,
+			[clubId, ACTION, keys, clubId, walletId],
 		);
-		const mine = new Set<string>(inserted.rows.map((r: { key: string }) => r.key));
+		const found = claimed.rows[0] as (WalletRow & { fresh_keys: string[] }) | undefined;
+		// Unknown wallet: undo the keys; the mixin answers (and stores) the 404 for each.
+		if (!found) throw Object.assign(new Error("no such wallet"), { name: "WalletNotFound", code: "WALLET_NOT_FOUND" });
+		const { fresh_keys: freshKeys, ...wallet } = found;
+		const mine = new Set<string>(freshKeys);
 		const fresh = batch.filter(p => mine.has(p.item.key));
 		if (!fresh.length) return out;
-
-		const wallet: WalletRow | undefined = await trx("wallets").where({ club_id: clubId, id: walletId }).forUpdate().first();
-		// Unknown wallet: undo the keys; the mixin answers (and stores) the 404 for each.
-		if (!wallet) throw Object.assign(new Error("no such wallet"), { name: "WalletNotFound", code: "WALLET_NOT_FOUND" });
-		const locked = wallet;
+		const locked = wallet as WalletRow;
 		const start: number = locked.balance;
 		let balance = start;
 		const debits: Array<{ p: Pending; balanceAfter: number }> = [];
@@ -145,19 +154,21 @@ export class DebitBatcher {
 		}
 		if (debits.length) {
 			const rows = JSON.stringify(debits.map((d, n) => ({ id: d.p.item.id, amount: d.p.item.amount, balance_after: d.balanceAfter, reference: d.p.item.reference, n })));
+			// The balance and the ledger rows in one statement (under the lock taken above).
 			const res = await trx.raw(
-				`INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after, reference)
-				 SELECT u.id, ?, ?, 'debit', u.amount, u.balance_after, u.reference
-				   FROM json_to_recordset(?::json) AS u(id uuid, amount int8, balance_after int8, reference text, n int)
+				`WITH w AS (
+					UPDATE wallets SET balance = ?, updated_at = date_trunc('milliseconds', clock_timestamp())
+					 WHERE club_id = ? AND id = ? AND balance = ? RETURNING id
+				 )
+				 INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after, reference)
+				 SELECT u.id, ?, w.id, 'debit', u.amount, u.balance_after, u.reference
+				   FROM json_to_recordset(?::json) AS u(id uuid, amount int8, balance_after int8, reference text, n int), w
 				  ORDER BY u.n
 				 RETURNING *`,
-				[clubId, wallet.id, rows],
+				[balance, clubId, wallet.id, start, clubId, rows],
 			);
+			if (res.rows.length !== debits.length) throw Object.assign(new Error("wallet balance changed under its row lock"), { name: "LedgerInvariantError" });
 			const byId = new Map<string, TransactionRow>(res.rows.map((r: TransactionRow) => [r.id, r]));
-			const moved = await trx("wallets")
-				.where({ club_id: clubId, id: wallet.id, balance: start })
-				.update({ balance, updated_at: trx.raw("date_trunc('milliseconds', clock_timestamp())") });
-			if (moved !== 1) throw Object.assign(new Error("wallet balance changed under its row lock"), { name: "LedgerInvariantError" });
 			for (const d of debits) {
 				const row = byId.get(d.p.item.id)!;
 				const body = d.p.item.toBody(row);
