@@ -11,9 +11,9 @@
  *             the floor of what a durable movement on one row costs here.
  *   bus       broker.call("wallets.debit", { walletId, amount, idempotencyKey }) — the
  *             booking system's path, in-process.
- *   gateway   POST /api/v1/wallets/:id/debit with Idempotency-Key over HTTP (keep-alive
- *             node:http client: the load generator shares this process and its CPU, and
- *             fetch's streams cost several times more per request than the server's work).
+ *   gateway   POST /api/v1/wallets/:id/debit with Idempotency-Key over HTTP, sent by a load
+ *             process of its own (bench/wallets/load.ts, keep-alive node:http), as real
+ *             clients are: in this process its CPU would be taken from the server's.
  * Goal: >= 1,000 debits/s on ONE wallet through the gateway at 32 in flight, exact final
  * balance; the bus figure of the same run is its baseline.
  * After every phase the balances are checked against the expected sums, and the club's
@@ -21,7 +21,7 @@
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
+import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import knex from "knex";
@@ -33,29 +33,15 @@ const C = Number(process.env.BENCH_C ?? 32);
 const WALLETS = 100;
 const AMOUNT = 3;
 const HOT_ONLY = !!process.env.BENCH_HOT_ONLY;
-const agent = new http.Agent({ keepAlive: true, maxSockets: C });
-
-/** POST JSON over a keep-alive connection; answers status and parsed body. */
-function post(baseUrl: string, pathname: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any; text: string }> {
-	const payload = JSON.stringify(body);
+/** Runs bench/wallets/load.ts in a child process (the load must not share the server's CPU budget). */
+function loadProcess(o: { url: string; key: string; run: string; wallets: string; n: number; c: number; amount: number }): Promise<{ seconds: number; statuses: Record<number, number> }> {
 	return new Promise((resolve, reject) => {
-		const req = http.request(baseUrl + pathname, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers } }, res => {
-			const chunks: Buffer[] = [];
-			res.on("data", c => chunks.push(c));
-			res.on("end", () => {
-				const text = Buffer.concat(chunks).toString("utf8");
-				let parsed: any = text;
-				try {
-					parsed = JSON.parse(text);
-				} catch {
-					/* not JSON */
-				}
-				resolve({ status: res.statusCode ?? 0, body: parsed, text });
-			});
-			res.on("error", reject);
-		});
-		req.on("error", reject);
-		req.end(payload);
+		const env = { ...process.env, LOAD_URL: o.url, LOAD_KEY: o.key, LOAD_RUN: o.run, LOAD_WALLETS: o.wallets, LOAD_N: String(o.n), LOAD_C: String(o.c), LOAD_AMOUNT: String(o.amount) };
+		const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, "load.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
+		let out = "";
+		child.stdout.on("data", d => (out += d));
+		child.on("error", reject);
+		child.on("exit", code => (code === 0 ? resolve(JSON.parse(out)) : reject(Object.assign(new Error(`load process exited ${code}`), { name: "BenchLoadError" }))));
 	});
 }
 
@@ -152,16 +138,13 @@ async function main(): Promise<void> {
 			record(label, "bus", s, await check(label));
 		}
 
-		// Through the gateway: HTTP + auth + Idempotency-Key header.
-		for (const [label, pick] of ([["hot wallet", () => hot], ["100 wallets", (i: number) => wallets[i % WALLETS]]] as const).slice(0, HOT_ONLY ? 1 : 2)) {
+		// Through the gateway: HTTP + auth + Idempotency-Key header, from a load process of its own.
+		for (const [label, targets] of ([["hot wallet", [hot]], ["100 wallets", wallets]] as const).slice(0, HOT_ONLY ? 1 : 2)) {
 			const run = crypto.randomBytes(3).toString("hex");
-			const s = await pump(N, C, async i => {
-				const w = pick(i);
-				const res = await post(running.baseUrl, `/api/v1/wallets/${w}/debit`, { amount: AMOUNT, reference: `booking-${i}` }, { authorization: `Bearer ${club.staff}`, "idempotency-key": `http-${run}-${i}` });
-				if (res.status !== 201) fail(`gateway debit: ${res.status} ${res.text}`);
-				expected.set(w, expected.get(w)! - AMOUNT);
-			});
-			record(label, "gateway", s, await check(label));
+			const { seconds, statuses } = await loadProcess({ url: running.baseUrl, key: club.staff, run, wallets: targets.join(","), n: N, c: C, amount: AMOUNT });
+			if (statuses[201] !== N) fail(`gateway debits: ${JSON.stringify(statuses)}`);
+			for (let i = 0; i < N; i++) expected.set(targets[i % targets.length], expected.get(targets[i % targets.length])! - AMOUNT);
+			record(label, "gateway", seconds, await check(label));
 		}
 
 		const hotBus = rows.find(r => r[0] === "hot wallet" && r[1] === "bus")![2];
@@ -170,7 +153,6 @@ async function main(): Promise<void> {
 		console.log(`\nhot wallet on the bus: ${hotBus.toFixed(0)} debits/s; ${((hotBus / hotSql) * 100).toFixed(0)}% of the raw-SQL baseline on the same row`);
 		console.log(`hot wallet through the gateway: ${hotGateway.toFixed(0)} debits/s (goal >= 1000: ${hotGateway >= 1000 ? "met" : "NOT met"}); ${((hotGateway / hotBus) * 100).toFixed(0)}% of the bus, same run; final balances exact`);
 	} finally {
-		agent.destroy();
 		await running.stop();
 		await pg.stop();
 		fs.rmSync(dir, { recursive: true, force: true });

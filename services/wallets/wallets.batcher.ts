@@ -15,9 +15,11 @@
  *   3. every key's answer (201 + entry, or 409 INSUFFICIENT_FUNDS) is stored, then COMMIT.
  * That is five round trips per batch (BEGIN; keys + lock; balance + ledger; answers; COMMIT):
  * on a busy database the round trips under the lock are what a hot wallet pays for.
- * The keys were claimed club-wide before (claimKey in batchedDebit), as the mixin does, and
- * the stored answers have the mixin's shape (storedError), so a replay through the mixin
- * answers exactly what the batch answered.
+ * Each key is also claimed club-wide (claimKey, as the mixin does): the claims go out as the
+ * batch starts and are awaited under the lock before anything is decided, so their round
+ * trip overlaps the batch's first one; a key the club used for another request gets its
+ * 422 IDEMPOTENCY_KEY_REUSED stored like any answer. The stored answers have the mixin's
+ * shape (storedError), so a replay through the mixin answers exactly what the batch did.
  * If the transaction fails, nothing of it exists: a lock timeout or deadlock sends every
  * item through the mixin one by one; any other error fails them all (a retry is safe).
  * Several nodes batching the same wallet queue on its row lock.
@@ -26,6 +28,7 @@ import type { Knex } from "knex";
 import { IDEMPOTENCY_TABLE, storedError } from "../../mixins/idempotency.mixin";
 import type { TransactionRow, WalletRow } from "./wallets.queries";
 import { InsufficientFundsError } from "./wallets.errors";
+import { isClientError } from "../../lib/errors";
 
 export const MAX_BATCH = 256;
 const ACTION = "wallets.debit";
@@ -40,9 +43,11 @@ export interface DebitItem {
 	amount: number;
 	reference: string | null;
 	toBody(row: TransactionRow): unknown;
+	/** The key's club-wide claim (mixins/idempotency.claims.ts); rejects 422 when the club used the key for another request. */
+	claim(): Promise<void>;
 }
 
-export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError } | { kind: "fallback" };
+export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError | Error } | { kind: "fallback" };
 
 interface Pending {
 	item: DebitItem;
@@ -97,9 +102,12 @@ export class DebitBatcher {
 			else inBatch.push(p);
 			seen.add(p.item.key);
 		}
+		// The club-wide claims go out now and are awaited under the lock, before anything is
+		// decided: the claim's round trip overlaps the batch's first one instead of preceding it.
+		const claims = new Map<Pending, Promise<unknown>>(inBatch.map(p => [p, p.item.claim().then(() => null, (err: unknown) => err)]));
 		let outcomes: Map<Pending, DebitOutcome>;
 		try {
-			outcomes = await this.db().transaction(trx => this.apply(trx, inBatch));
+			outcomes = await this.db().transaction(trx => this.apply(trx, inBatch, claims));
 		} catch (err: any) {
 			if (FALL_BACK.has(err?.code)) {
 				for (const p of batch) p.resolve({ kind: "fallback" });
@@ -112,7 +120,7 @@ export class DebitBatcher {
 		for (const p of repeats) p.resolve({ kind: "fallback" });
 	}
 
-	private async apply(trx: Knex.Transaction, batch: Pending[]): Promise<Map<Pending, DebitOutcome>> {
+	private async apply(trx: Knex.Transaction, batch: Pending[], claims: Map<Pending, Promise<unknown>>): Promise<Map<Pending, DebitOutcome>> {
 		const out = new Map<Pending, DebitOutcome>();
 		const { clubId, walletId } = batch[0].item;
 		// One round trip: the lock timeout, the keys (ON CONFLICT DO NOTHING: a key that exists
@@ -135,13 +143,22 @@ export class DebitBatcher {
 		if (!found) throw Object.assign(new Error("no such wallet"), { name: "WalletNotFound", code: "WALLET_NOT_FOUND" });
 		const { fresh_keys: freshKeys, ...wallet } = found;
 		const mine = new Set<string>(freshKeys);
-		const fresh = batch.filter(p => mine.has(p.item.key));
-		if (!fresh.length) return out;
+		const inserted = batch.filter(p => mine.has(p.item.key));
+		const answers: Array<{ key: string; status: number; response: unknown; error: unknown }> = [];
+		// A key the club already used for another request: 422, stored under the key like any answer.
+		const fresh: Pending[] = [];
+		for (const p of inserted) {
+			const err: any = await claims.get(p);
+			if (!err) fresh.push(p);
+			else if (isClientError(err)) {
+				out.set(p, { kind: "refused", err });
+				answers.push({ key: p.item.key, status: err.code, response: null, error: storedError(err) });
+			} else throw err; // the claims could not be checked: nothing of the batch is kept
+		}
 		const locked = wallet as WalletRow;
 		const start: number = locked.balance;
 		let balance = start;
 		const debits: Array<{ p: Pending; balanceAfter: number }> = [];
-		const answers: Array<{ key: string; status: number; response: unknown; error: unknown }> = [];
 		for (const p of fresh) {
 			if (balance >= p.item.amount) {
 				balance -= p.item.amount;

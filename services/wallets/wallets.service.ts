@@ -474,7 +474,6 @@ const WalletsService = defineService({
 				}
 			}
 			const hash = requestHash(ctx);
-			await claimKey(this, ctx, key, hash); // club-wide, as the mixin does
 			const outcome: DebitOutcome = await this.batcher.debit({
 				clubId,
 				walletId,
@@ -484,6 +483,7 @@ const WalletsService = defineService({
 				amount: p.amount,
 				reference: p.reference ?? null,
 				toBody: toTransaction,
+				claim: () => claimKey(this, ctx, key, hash), // club-wide, as the mixin does (awaited inside the batch)
 			});
 			if (outcome.kind === "fallback") return null;
 			if (outcome.kind === "refused") throw outcome.err;
