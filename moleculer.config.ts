@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { BrokerOptions } from "moleculer";
 
-export const SERVICE_NAMES = ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import", "staff", "webhooks"] as const;
+export const SERVICE_NAMES = ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import", "staff", "webhooks", "audit"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface Env {

@@ -162,6 +162,8 @@ export function DbMixin(opts: DbMixinOptions): Partial<ServiceSchema> {
 			});
 		},
 		async stopped(this: any) {
+			// Whatever still uses the pool finishes first (the outbox relay), whichever mixin stops first.
+			for (const close of (this.beforeDbClose ?? []) as Array<() => Promise<void>>) await close();
 			if (this.db) await this.db.destroy();
 			this.db = null;
 		},

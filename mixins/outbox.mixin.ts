@@ -117,6 +117,11 @@ export function actorOf(ctx: Context<any, any>): Actor {
 	return { type: "service", id, name: id };
 }
 
+/** The context of a change a service makes on its own (a job completing): the service is the actor. */
+export function serviceContext(service: { name: string; broker: { nodeID: string } }, clubId: string): Context<any, any> {
+	return { meta: { clubId }, caller: service.name, nodeID: service.broker.nodeID, requestID: null } as unknown as Context<any, any>;
+}
+
 interface OutboxRow {
 	club_id: string;
 	id: string;
@@ -144,6 +149,29 @@ function toMessage(r: OutboxRow): OutboxMessage {
 		changes: r.changes,
 		event: r.event,
 	};
+}
+
+/** Timestamps every entity carries: not changes of their own. */
+const NOT_CHANGES = new Set(["id", "createdAt", "updatedAt"]);
+
+/**
+ * `{ field: [before, after] }` for the fields that differ between two API-shaped entities;
+ * `before` null (a creation) lists every field the entity has. Null when nothing differs.
+ */
+export function diffChanges(before: Record<string, any> | null, after: Record<string, any>, ignore: Iterable<string> = NOT_CHANGES): Record<string, [unknown, unknown]> | null {
+	const skip = new Set(ignore);
+	const out: Record<string, [unknown, unknown]> = {};
+	for (const k of Object.keys(after)) {
+		if (skip.has(k)) continue;
+		const a = after[k] === undefined ? null : after[k];
+		if (!before) {
+			if (a !== null && !(Array.isArray(a) && !a.length)) out[k] = [null, a];
+			continue;
+		}
+		const b = before[k] === undefined ? null : before[k];
+		if (JSON.stringify(a) !== JSON.stringify(b)) out[k] = [b, a];
+	}
+	return Object.keys(out).length ? out : null;
 }
 
 /** The root transaction of a (possibly nested) knex transaction: its promise settles on commit. */
@@ -189,18 +217,22 @@ function relaysOverJetStream(broker: any): boolean {
 
 export interface OutboxMethods {
 	recordChange(trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void>;
+	recordChanges(trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void>;
 }
 
 export function OutboxMixin(): Partial<ServiceSchema> {
 	return {
 		methods: {
 			/** Writes the change's entry (or entries) in the caller's transaction; published after commit. */
-			async recordChange(this: any, trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
-				const entries = Array.isArray(entry) ? entry : [entry];
-				if (!entries.length) return;
-				const actor = actorOf(ctx);
+			recordChange(this: any, trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
+				return this.recordChanges(trx, (Array.isArray(entry) ? entry : [entry]).map(e => ({ ctx, entry: e })));
+			},
+
+			/** The same for entries of several callers at once (a batch of their changes in one transaction). */
+			async recordChanges(this: any, trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void> {
+				if (!list.length) return;
 				const at = new Date();
-				const rows = entries.map(e => {
+				const rows = list.map(({ ctx, entry: e }) => {
 					const clubId = e.clubId ?? (ctx.meta as any)?.clubId;
 					if (!clubId) throw Object.assign(new Error(`recordChange(${e.action}): no club`), { name: "OutboxError" });
 					return {
@@ -209,7 +241,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 						at,
 						service: this.name,
 						action: e.action,
-						actor: JSON.stringify(actor),
+						actor: JSON.stringify(actorOf(ctx)),
 						request_id: ctx.requestID ?? null,
 						target_type: e.target.type,
 						target_id: String(e.target.id),
@@ -304,6 +336,16 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 					.delete();
 			},
 
+			/** No more runs; waits for the one in progress (rows it could not finish stay for the next run). */
+			async outboxStop(this: any): Promise<void> {
+				const s = this.outbox;
+				s.stopped = true;
+				if (s.pollTimer) clearInterval(s.pollTimer);
+				if (s.retryTimer) clearTimeout(s.retryTimer);
+				s.pollTimer = s.retryTimer = null;
+				await s.running?.catch(() => undefined);
+			},
+
 			/** Tests: stop relaying (as if the node died right after its commits) or resume. */
 			outboxPause(this: any, paused: boolean): void {
 				this.outbox.paused = paused;
@@ -313,6 +355,8 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 
 		created(this: any) {
 			this.outbox = { running: null, again: false, stopped: false, paused: false, backoffMs: 0, retryTimer: null, pollTimer: null, prunedAt: Date.now() };
+			// The relay stops before the pool closes (db.mixin.ts), whichever mixin stops first.
+			this.beforeDbClose = [...(this.beforeDbClose ?? []), () => this.outboxStop()];
 		},
 
 		started(this: any) {
@@ -324,13 +368,8 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			setImmediate(() => this.outboxWake());
 		},
 
-		async stopped(this: any) {
-			const s = this.outbox;
-			s.stopped = true;
-			if (s.pollTimer) clearInterval(s.pollTimer);
-			if (s.retryTimer) clearTimeout(s.retryTimer);
-			s.pollTimer = s.retryTimer = null;
-			await s.running?.catch(() => undefined);
+		stopped(this: any) {
+			return this.outboxStop();
 		},
 	};
 }

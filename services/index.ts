@@ -8,6 +8,7 @@ import GroupsService from "./groups/groups.service";
 import WalletsService from "./wallets/wallets.service";
 import BookingGuardService from "./booking-guard/booking-guard.service";
 import ImportService from "./import/import.service";
+import AuditService from "./audit/audit.service";
 import StaffService from "./staff/staff.service";
 import WebhooksService from "./webhooks/webhooks.service";
 
@@ -19,6 +20,7 @@ export const SERVICES: Record<ServiceName, ServiceSchema> = {
 	wallets: WalletsService,
 	"booking-guard": BookingGuardService,
 	import: ImportService,
+	audit: AuditService,
 	staff: StaffService,
 	webhooks: WebhooksService,
 };

@@ -15,9 +15,12 @@
  *   baseline  GET /health through the same gateway (no auth, no action, no database);
  *   get       GET /api/v1/clients/:id for random ids (key auth, action, one indexed read);
  *   search    GET /api/v1/clients?q=… for typical queries (names with and without accents,
- *             e-mail prefixes, phone digits), sequentially: p50/p95 per query.
+ *             e-mail prefixes, phone digits), sequentially: p50/p95 per query;
+ *   create    POST /api/v1/clients with and without duplicate detection (possibleDuplicates),
+ *             interleaved 1-second rounds (the names are the seed's: each shared by hundreds);
+ *   dups      GET /api/v1/clients/:id/duplicates for random clients, sequentially: p50/p95.
  * Goals: get ≥ 0.5× the baseline's throughput; search p95 ≤ 20 ms, right after an import and
- * on a quiet day.
+ * on a quiet day; detection < 20 % slower; duplicates p95 ≤ 20 ms.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -49,6 +52,20 @@ function get(baseUrl: string, pathname: string, key?: string): Promise<{ status:
 			res.on("error", reject);
 		});
 		req.on("error", reject);
+	});
+}
+
+function post(baseUrl: string, pathname: string, key: string, body: unknown): Promise<{ status: number; body: string }> {
+	return new Promise((resolve, reject) => {
+		const data = JSON.stringify(body);
+		const req = http.request(baseUrl + pathname, { method: "POST", agent, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-length": Buffer.byteLength(data) } }, res => {
+			const chunks: Buffer[] = [];
+			res.on("data", c => chunks.push(c));
+			res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+			res.on("error", reject);
+		});
+		req.on("error", reject);
+		req.end(data);
 	});
 }
 
@@ -235,6 +252,51 @@ async function main(): Promise<void> {
 				console.log(`\n${q}\n${plan.rows.map((r: any) => r["QUERY PLAN"]).join("\n")}`);
 			}
 		}
+		// ---- creation with and without duplicate detection (interleaved rounds, same club, same indexes)
+		const clients: any = brokers[0].getLocalService("clients");
+		let made = 0;
+		const create = async () => {
+			const i = made++;
+			const res = await post(baseUrl, "/api/v1/clients", club.staff, {
+				fullName: `${first[i % first.length]} ${last[(i * 7) % last.length]}`,
+				email: `bench.new.${i}.${crypto.randomBytes(3).toString("hex")}@example.com`,
+				phone: `+347${String(10_000_000 + ((i * 7919) % 89_999_999))}`,
+				gender: "other",
+				country: "ES",
+			});
+			if (res.status !== 201) bad++;
+		};
+		await load(1, create); // warm-up
+		const withDup = { rps: 0, n: 0 };
+		const withoutDup = { rps: 0, n: 0 };
+		for (let round = 0; round < SECONDS; round++) {
+			clients.settings.detectDuplicates = false;
+			const off = await load(1, create);
+			clients.settings.detectDuplicates = true;
+			const on = await load(1, create);
+			withoutDup.n += off.n;
+			withDup.n += on.n;
+			withoutDup.rps += off.rps / SECONDS;
+			withDup.rps += on.rps / SECONDS;
+		}
+		if (bad) fail(`${bad} POST /clients did not answer 201`);
+		console.log(`  POST /api/v1/clients without duplicate detection: ${Math.round(withoutDup.rps).toLocaleString("en")} req/s (${withoutDup.n.toLocaleString("en")} requests)`);
+		console.log(`  POST /api/v1/clients with duplicate detection:    ${Math.round(withDup.rps).toLocaleString("en")} req/s (${withDup.n.toLocaleString("en")} requests)`);
+		console.log(`  detection costs ${(100 * (1 - withDup.rps / withoutDup.rps)).toFixed(1)} % of the throughput (goal < 20 %; both sides maintain the dup_keys index)`);
+
+		// ---- GET /clients/:id/duplicates, sequential, random clients (most names are shared by hundreds)
+		const dupTimes: number[] = [];
+		let dupHits = 0;
+		for (let i = 0; i < 300; i++) {
+			const s = process.hrtime.bigint();
+			const res = await get(baseUrl, `/api/v1/clients/${ids[(i * 7919) % ids.length]}/duplicates`, club.viewer);
+			dupTimes.push(Number(process.hrtime.bigint() - s) / 1e6);
+			if (res.status !== 200) fail(`duplicates: ${res.status} ${res.body}`);
+			dupHits += JSON.parse(res.body).items.length;
+		}
+		dupTimes.sort((x, y) => x - y);
+		console.log(`  GET /api/v1/clients/:id/duplicates (sequential, 300 clients, ${(dupHits / 300).toFixed(1)} duplicates each): p50 ${pct(dupTimes, 50).toFixed(1)} ms, p95 ${pct(dupTimes, 95).toFixed(1)} ms, max ${dupTimes[dupTimes.length - 1].toFixed(1)} ms (goal p95 ≤ 20 ms)`);
+		console.log(`  club size at the end: ${Number((await admin.raw("SELECT count(*) AS n FROM clients.clients WHERE club_id = ? AND deleted_at IS NULL", [club.club.id])).rows[0].n).toLocaleString("en")} clients`);
 		console.log(`  total bench time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 	} finally {
 		agent.destroy();

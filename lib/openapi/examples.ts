@@ -131,8 +131,9 @@ export function exampleFor(schema: JsonSchema | undefined, name?: string, depth 
 			const required: string[] = schema.required ?? [];
 			const out: Record<string, unknown> = {};
 			for (const [key, prop] of Object.entries<JsonSchema>(schema.properties)) {
-				// Optional fields: only the common ones (a full-blown example hides what is needed).
-				if (!required.includes(key) && FIELD_EXAMPLES[key] === undefined) continue;
+				// Beside required fields, only the common optional ones (a full-blown example hides
+				// what is needed); a schema that names no required field shows all it can.
+				if (schema.required && !required.includes(key) && FIELD_EXAMPLES[key] === undefined) continue;
 				const ex = exampleFor(prop, key, depth + 1);
 				if (ex === undefined) {
 					if (required.includes(key)) return undefined;
@@ -140,6 +141,8 @@ export function exampleFor(schema: JsonSchema | undefined, name?: string, depth 
 				}
 				out[key] = ex;
 			}
+			// Properties, none of which has an example: no example (rather than a bare {}).
+			if (!Object.keys(out).length && Object.keys(schema.properties).length) return undefined;
 			return out;
 		}
 		case "array": {

@@ -121,7 +121,6 @@ defineSchema(
 	{ items: [], nextCursor: null },
 );
 
-defineSchema("Money", entity({ amount: { type: "integer", description: "Minor units (5000 = 50.00 EUR)" }, currency }), { amount: 5000, currency: "EUR" });
 
 // ------------------------------------------------------------------ clubs and keys
 
@@ -373,7 +372,7 @@ defineSchema(
 			id,
 			walletId: id,
 			type: { type: "string", enum: ["top_up", "debit", "refund", "transfer_in", "transfer_out"] },
-			amount: { type: "integer", minimum: 1, maximum: 1_000_000_000, description: "Always positive, in minor units (5000 = 50.00)" },
+			amount: { type: "integer", minimum: 1, description: "Always positive, in minor units (5000 = 50.00); at most 1 000 000 000, except a transfer_out / transfer_in (a merge carrying a whole balance over)" },
 			balanceAfter: minor("The balance right after this entry"),
 			reference: { type: ["string", "null"] },
 			refundOf: { type: ["string", "null"], description: "The debit a refund gives back" },
@@ -403,6 +402,7 @@ defineSchema(
 		updated: { type: "integer" },
 		skipped: { type: "integer" },
 		failed: { type: "integer" },
+		possibleDuplicates: { type: "integer", description: "Rows imported that look like clients the club already had (same phone, same name and birth date, or a similar name): never refused, each on the errors download with code POSSIBLE_DUPLICATE, and counted in a warning" },
 		warnings: { type: "array", items: { type: "string" } },
 		error: { type: ["string", "null"], description: "Why the job failed (e.g. missing required columns)" },
 		startedAt: nullableTime,
@@ -431,7 +431,8 @@ defineSchema(
 		updated: 0,
 		skipped: 38,
 		failed: 12,
-		warnings: ["Column 'Member since' is not recognised: ignored."],
+		possibleDuplicates: 3,
+		warnings: ["Column 'Member since' is not recognised: ignored.", "3 row(s) look like clients the club already had (same phone, same name and birth date, or a similar name): imported all the same, listed on the errors download with code POSSIBLE_DUPLICATE."],
 		error: null,
 		startedAt: AT,
 		finishedAt: "2026-11-22T18:00:04.000Z",

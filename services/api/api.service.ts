@@ -88,6 +88,8 @@ const ApiService = defineService({
 		logResponse: null,
 		log4XXResponses: false,
 		logRouteRegistration: "debug",
+		// Node's limit for receiving a whole request (moleculer-web sets 5 min): a 200 MiB CSV on a slow link takes longer.
+		requestTimeout: 60 * 60_000,
 		optimizeOrder: true,
 		routes: [
 			{

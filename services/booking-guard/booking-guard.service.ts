@@ -21,6 +21,7 @@
 import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
+import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
@@ -30,6 +31,7 @@ import { created, type HttpMeta } from "../../lib/http";
 import { decodeCursor, listParams, paginate } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import { FactCache } from "./booking-guard.cache";
+import { BookingGuardMergeMixin } from "./booking-guard.merge";
 import * as q from "./booking-guard.queries";
 import {
 	MAX_OCCURRENCES,
@@ -160,7 +162,7 @@ const EventsOnEveryNode = {
 
 const BookingGuardService = defineService({
 	name: "booking-guard",
-	mixins: [DbMixin({ schema: "booking_guard" }), IdempotencyMixin(), EventsOnEveryNode, OutboxMixin()],
+	mixins: [DbMixin({ schema: "booking_guard" }), IdempotencyMixin(), BookingGuardMergeMixin, EventsOnEveryNode, OutboxMixin()],
 	settings: {
 		rest: "/",
 		/** How long a fact of another service may be served from memory without an event (bounds a lost event). */
@@ -343,6 +345,7 @@ const BookingGuardService = defineService({
 						})),
 					);
 					const bookings = rows.map(toBooking);
+					await this.recordBookings(trx, ctx, "bookings.reserve", "bookings.confirmed", bookings, seriesId);
 					onCommit(() => this.announce(ctx, "bookings.confirmed", bookings));
 					return created(ctx, { bookings }, `/api/v1/clients/${p.clientId}/bookings?scope=future`);
 				});
@@ -363,7 +366,11 @@ const BookingGuardService = defineService({
 			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>): Promise<Booking> {
 				const clubId = ctx.meta.clubId;
 				if (!UUID_RE.test(ctx.params.id)) throw new NotFoundError("Booking");
-				const row = await q.cancelBooking(this.db, clubId, ctx.params.id);
+				const row = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const r = await q.cancelBooking(trx, clubId, ctx.params.id);
+					if (r) await this.recordBookings(trx, ctx, "bookings.cancel", "bookings.cancelled", [toBooking(r)]);
+					return r;
+				});
 				if (row) {
 					const booking = toBooking(row);
 					await this.announce(ctx, "bookings.cancelled", [booking]);
@@ -389,7 +396,11 @@ const BookingGuardService = defineService({
 			async handler(this: any, ctx: Context<{ seriesId: string }, HttpMeta>) {
 				const clubId = ctx.meta.clubId;
 				if (!UUID_RE.test(ctx.params.seriesId) || !(await q.seriesExists(this.db, clubId, ctx.params.seriesId))) throw new NotFoundError("Series");
-				const bookings = (await q.cancelSeriesFuture(this.db, clubId, ctx.params.seriesId)).map(toBooking);
+				const bookings: Booking[] = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const done = (await q.cancelSeriesFuture(trx, clubId, ctx.params.seriesId)).map(toBooking);
+					if (done.length) await this.recordBookings(trx, ctx, "bookings.cancelSeries", "bookings.cancelled", done, ctx.params.seriesId.toLowerCase());
+					return done;
+				});
 				if (bookings.length) await this.announce(ctx, "bookings.cancelled", bookings);
 				return { bookings };
 			},
@@ -449,7 +460,11 @@ const BookingGuardService = defineService({
 			async handler(this: any, ctx: Context<{ clientId: string }, HttpMeta>) {
 				if (!UUID_RE.test(ctx.params.clientId)) return { cancelled: 0 };
 				const clubId = ctx.meta.clubId;
-				const bookings = (await q.cancelClientFuture(this.db, clubId, ctx.params.clientId)).map(toBooking);
+				const bookings: Booking[] = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const done = (await q.cancelClientFuture(trx, clubId, ctx.params.clientId)).map(toBooking);
+					if (done.length) await this.recordBookings(trx, ctx, "bookings.cancelClientBookings", "bookings.cancelled", done);
+					return done;
+				});
 				this.facts.invalidate(key(clubId, KIND.client, ctx.params.clientId));
 				if (bookings.length) await this.announce(ctx, "bookings.cancelled", bookings);
 				return { cancelled: bookings.length };
@@ -604,6 +619,17 @@ const BookingGuardService = defineService({
 		forgetFuture(this: any, p: { clubId?: string; bookings?: Booking[] }) {
 			if (typeof p?.clubId !== "string" || !Array.isArray(p.bookings)) return;
 			for (const id of new Set(p.bookings.map(b => b?.clientId))) if (typeof id === "string") this.facts.invalidate(key(p.clubId, KIND.future, id));
+		},
+
+		/**
+		 * One audit entry per reservation or cancellation call (a series is one change): the
+		 * booking, or the series when it is one; the webhook event carries `{ bookings }`.
+		 */
+		async recordBookings(this: any, trx: Knex.Transaction, ctx: Context, action: string, event: string, bookings: Booking[], seriesId: string | null = null) {
+			const target = seriesId ? { type: "series", id: seriesId } : { type: "booking", id: bookings[0].id };
+			const [before, after] = event === "bookings.confirmed" ? [null, "confirmed"] : ["confirmed", "cancelled"];
+			const changes = bookings.length === 1 ? { status: [before, after] as [unknown, unknown] } : { status: [before, after] as [unknown, unknown], bookings: [null, bookings.map(b => b.id)] as [unknown, unknown] };
+			await this.recordChange(trx, ctx, { action, target, changes, event: { type: event, data: { bookings } } });
 		},
 
 		/** After commit: forget the clients' cached counts here at once, then tell everyone (every node forgets too). */

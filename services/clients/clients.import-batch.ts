@@ -18,6 +18,9 @@ import type { Knex } from "knex";
 import type { HttpMeta } from "../../lib/http";
 import type { IdentityField, NormalizedClient } from "../../lib/normalize/client";
 import type { ClientRow, VerifiedProfileRow } from "./clients.queries";
+import { diffChanges, type ChangeEntry } from "../../mixins/outbox.mixin";
+import { candidatesOfRows, type CandidateRow } from "./clients.duplicates.queries";
+import { rank } from "./clients.duplicates";
 
 /** A row as normalised by lib/normalize (the code behind POST /clients), with its group. */
 export interface ImportBatchClient extends NormalizedClient {
@@ -32,6 +35,8 @@ export interface ImportBatchParams {
 	chunkIndex: number;
 	onDuplicate: "skip" | "update";
 	dryRun?: boolean;
+	/** Clients created before this instant are "the club's" for POSSIBLE_DUPLICATE warnings (the job's creation; default: now). */
+	existingBefore?: string;
 	rows: Array<{ line: number; client: ImportBatchClient }>;
 }
 
@@ -47,6 +52,8 @@ export interface ImportBatchOutcome {
 	updated: number;
 	skipped: number;
 	failed: number;
+	/** Created (or, in a dry run, to be created) rows that look like clients the club already had; each is in `errors` as POSSIBLE_DUPLICATE. */
+	possibleDuplicates?: number;
 	errors: ImportRowError[];
 	/** Ids of updated clients (for cache invalidation); empty on a replay. */
 	updatedIds: string[];
@@ -63,6 +70,19 @@ function profileIdentity(p: VerifiedProfileRow): Record<string, string | null> {
 	return { fullName: p.full_name, email: p.email, phone: p.phone, gender: p.gender, country: p.country, birthDate: p.birth_date };
 }
 
+/** A row's fields an import may set, as the API names them (the audit's changes). */
+const importedFields = (r: Record<string, any>) => ({
+	fullName: r.full_name,
+	phone: r.phone,
+	gender: r.gender,
+	country: r.country,
+	birthDate: r.birth_date,
+	notes: r.notes,
+	groupId: r.group_id,
+	tags: r.tags,
+	verified: r.verified,
+});
+
 const sameTags = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
 export const ImportBatchMixin: Partial<ServiceSchema> = {
@@ -74,6 +94,7 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				chunkIndex: { type: "number", integer: true, min: 0 },
 				onDuplicate: { type: "enum", values: ["skip", "update"] },
 				dryRun: { type: "boolean", optional: true },
+				existingBefore: { type: "string", optional: true, max: 40 },
 				rows: { type: "array", max: 20_000, items: { type: "object", props: { line: { type: "number", integer: true, min: 1 }, client: { type: "object" } } } },
 			},
 			timeout: 120_000,
@@ -92,7 +113,7 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 							return { ...(prev.outcome as ImportBatchOutcome), updatedIds: [], replayed: true };
 						}
 					}
-					const outcome = await this.applyImportRows(trx, clubId, rows, onDuplicate, !!dryRun);
+					const outcome = await this.applyImportRows(trx, clubId, rows, onDuplicate, !!dryRun, ctx, ctx.params.existingBefore);
 					if (!dryRun) {
 						const stored = { ...outcome, updatedIds: [] };
 						await trx("import_batches").where({ club_id: clubId, job_id: jobId, chunk_index: chunkIndex }).update({ outcome: JSON.stringify(stored) });
@@ -107,6 +128,33 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 	},
 
 	methods: {
+		/**
+		 * The new rows that look like clients the club already had (created before `before`):
+		 * one POSSIBLE_DUPLICATE entry each, the row imported all the same. Nothing to look at
+		 * (and no lookup) when the club had no clients yet, as in a first import.
+		 */
+		async warnPossibleDuplicates(this: any, trx: Knex.Transaction | Knex, clubId: string, out: ImportBatchOutcome, rows: Record<string, unknown>[], lines: Map<string, number>, before: string) {
+			if (!rows.length) return;
+			const any = await trx("clients").where({ club_id: clubId }).whereNull("deleted_at").where("created_at", "<", before).first("id");
+			if (!any) return;
+			const probes = rows.map((r, key) => ({ key, fullName: r.full_name as string, phone: r.phone as string, birthDate: (r.birth_date as string | null) ?? null }));
+			const found = await candidatesOfRows(trx, clubId, probes, before);
+			const byRow = new Map<number, CandidateRow[]>();
+			for (const c of found) byRow.set(c.row_key, [...(byRow.get(c.row_key) ?? []), c]);
+			for (const p of probes) {
+				const best = rank(p, byRow.get(p.key) ?? [], 1)[0];
+				if (!best) continue;
+				out.possibleDuplicates = (out.possibleDuplicates ?? 0) + 1;
+				out.errors.push({
+					line: lines.get(rows[p.key].email as string) ?? 0,
+					field: best.reasons.includes("SAME_PHONE") ? "phone" : "fullName",
+					code: "POSSIBLE_DUPLICATE",
+					message: `Imported, but looks like client ${best.row.id} (${best.reasons.join(", ")}): merge them with POST /clients/${best.row.id}/merge if they are one person.`,
+				});
+			}
+			out.errors.sort((a, b) => a.line - b.line);
+		},
+
 		async applyImportRows(
 			this: any,
 			trx: Knex.Transaction | Knex,
@@ -114,7 +162,11 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 			rows: ImportBatchParams["rows"],
 			onDuplicate: "skip" | "update",
 			dryRun: boolean,
+			ctx?: Context,
+			existingBefore?: string,
 		): Promise<ImportBatchOutcome> {
+			// One audit entry per client created or updated (the job itself has its own, in the import service).
+			const entries: ChangeEntry[] = [];
 			const out: ImportBatchOutcome = { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], updatedIds: [], replayed: false };
 			// One row per e-mail (the import already reports later duplicates; this keeps the batch safe alone).
 			const byEmail = new Map<string, { line: number; client: ImportBatchClient }>();
@@ -229,9 +281,11 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 			// Only mismatches stay counted.
 			await releaseProfileAttempts(trx, clubId, [...profiles.keys()].filter(e => !mismatched.has(e) && !blocked.get(e)));
 
+			const cutoff = existingBefore && !Number.isNaN(Date.parse(existingBefore)) ? new Date(existingBefore).toISOString() : new Date().toISOString();
 			if (dryRun) {
 				out.created += inserts.length;
 				out.updated += updates.length;
+				await this.warnPossibleDuplicates(trx, clubId, out, inserts, insertLines, cutoff);
 				return out;
 			}
 			if (inserts.length) {
@@ -241,16 +295,18 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 					   FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, full_name text, email text, phone text, gender text, country text,
 					        birth_date date, notes text, group_id uuid, tags text[], verified boolean)
 					 ON CONFLICT (club_id, email) WHERE deleted_at IS NULL DO NOTHING
-					 RETURNING email`,
+					 RETURNING id, email`,
 					[clubId, JSON.stringify(inserts)],
 				);
 				out.created += res.rowCount;
+				for (const r of res.rows as Array<{ id: string }>) entries.push({ action: "clients.import", target: { type: "client", id: r.id } });
 				// Created meanwhile by someone else (a concurrent POST /clients or import): skipped.
 				out.skipped += inserts.length - res.rowCount;
+				const made = new Set<string>(res.rows.map((r: { email: string }) => r.email));
 				if (res.rowCount < inserts.length) {
-					const made = new Set<string>(res.rows.map((r: { email: string }) => r.email));
 					for (let i = newLinks.length - 1; i >= 0; i--) if (insertLines.has(newLinks[i].email) && !made.has(newLinks[i].email)) newLinks.splice(i, 1);
 				}
+				await this.warnPossibleDuplicates(trx, clubId, out, inserts.filter(r => made.has(r.email as string)), insertLines, cutoff);
 			}
 			if (updates.length) {
 				const res = await trx.raw(
@@ -266,10 +322,16 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				out.updated += res.rowCount;
 				out.skipped += updates.length - res.rowCount;
 				out.updatedIds = res.rows.map((r: { id: string }) => r.id);
+				const before = new Map([...existing.values()].map(c => [c.id, c]));
+				const next = new Map(updates.map(u => [u.id as string, u]));
+				for (const id of out.updatedIds) {
+					entries.push({ action: "clients.import", target: { type: "client", id }, changes: diffChanges(importedFields(before.get(id)!), importedFields(next.get(id)!)) });
+				}
 			}
 			if (newLinks.length) {
 				await trx("verified_links").insert(newLinks).onConflict(["email", "club_id", "client_id"]).ignore();
 			}
+			if (ctx && entries.length) await this.recordChange(trx, ctx, entries);
 			return out;
 		},
 	},

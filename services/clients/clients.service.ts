@@ -10,7 +10,7 @@ import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { OutboxMixin, diffChanges } from "../../mixins/outbox.mixin";
 import { IdempotencyMixin, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, ForbiddenError, NotFoundError, invalid, type FieldError } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
@@ -26,6 +26,8 @@ import { clientEntity, clientPage, profileEntity, toClient, toProfile, type Clie
 import { exportStream } from "./clients.export";
 import { clubGroupId } from "../../lib/club-group";
 import { DuplicatesMixin, findDuplicates, possibleDuplicates } from "./clients.duplicates";
+import { MergeMixin } from "./clients.merge";
+import { DataExportMixin } from "./clients.data-export";
 
 export type { Client } from "./clients.entity";
 
@@ -95,7 +97,7 @@ const field = (f: string, type: string, message: string): FieldError => ({ field
 
 const ClientsService = defineService({
 	name: "clients",
-	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, StatisticsMixin, OutboxMixin(), DuplicatesMixin],
+	mixins: [DbMixin({ schema: "clients" }), IdempotencyMixin(), ImportBatchMixin, StatisticsMixin, OutboxMixin(), DuplicatesMixin, MergeMixin, DataExportMixin],
 	settings: {
 		rest: "/",
 		/** POST /clients answers `possibleDuplicates` (bench/clients turns it off for its baseline). */
@@ -186,6 +188,7 @@ const ClientsService = defineService({
 					if (verified) await trx("verified_links").insert({ email: row.email, club_id: clubId, client_id: row.id });
 					const client = toClient(row);
 					const duplicates = this.settings.detectDuplicates ? await findDuplicates(trx, clubId, { fullName: row.full_name, phone: row.phone, birthDate: row.birth_date }, row.id) : [];
+					await this.recordChange(trx, ctx, { action: "clients.create", target: { type: "client", id: client.id }, changes: diffChanges(null, client), event: { type: "clients.created", data: client } });
 					onCommit(() => ctx.emit("clients.created", { clubId, client }));
 					return created(ctx, { ...client, possibleDuplicates: possibleDuplicates(duplicates) });
 				}));
@@ -298,6 +301,7 @@ const ClientsService = defineService({
 					"Verified client: changing fullName, email, phone, gender, country or birthDate is 403 VERIFIED_CLIENT_READ_ONLY (sending the same value is fine). " +
 					`A new e-mail of a verified profile is checked as on POST /clients (403 VERIFIED_PROFILE_MISMATCH naming fields; ${PROFILE_ATTEMPTS} mismatches per e-mail and hour, then 429 TOO_MANY_ATTEMPTS with Retry-After); the client keeps the birthDate it had (null stays null).`,
 				tags: ["clients"],
+				requestExample: { notes: "Prefers evening courts", tags: ["junior", "evening"] },
 				responses: { "200": { description: "The client", schema: clientEntity } },
 			},
 			async handler(this: any, ctx: Context<ClientFields & { id: string }, HttpMeta>): Promise<Client> {
@@ -345,6 +349,7 @@ const ClientsService = defineService({
 					}
 					if (link) await trx("verified_links").insert({ email: updated.email, club_id: clubId, client_id: updated.id });
 					const out = await this.withCategories(trx, updated);
+					await this.recordChange(trx, ctx, { action: "clients.update", target: { type: "client", id: out.id }, changes: diffChanges({ ...toClient(row), categories: out.categories }, out), event: { type: "clients.updated", data: out } });
 					after.push(() => ctx.emit("clients.updated", { clubId, client: out }));
 					return out;
 				}));
@@ -378,6 +383,7 @@ const ClientsService = defineService({
 					erased = await this.db.transaction(async (trx: Knex.Transaction) => {
 						await trx("client_categories").where({ club_id: clubId, client_id: row.id }).del();
 						await trx("verified_links").where({ club_id: clubId, client_id: row.id }).del();
+						await this.recordChange(trx, ctx, { action: "clients.delete", target: { type: "client", id: row.id }, event: { type: "clients.deleted", data: { clientId: row.id } } });
 						return q
 							.liveClients(trx, clubId)
 							.where({ id: row.id })
@@ -427,10 +433,9 @@ const ClientsService = defineService({
 				const removeTags = (remove as { value: string[] }).value;
 				const ids = [...new Set(clientIds)];
 				const validIds = ids.filter(id => UUID_RE.test(id)).map(id => id.toLowerCase());
+				let clients: Client[] = [];
 				const rows: q.ClientRow[] = await this.db.transaction(async (trx: Knex.Transaction) => {
-					const found: Array<{ id: string }> = validIds.length
-						? await q.liveClients(trx, clubId).whereIn("id", validIds).select("id").orderBy("id").forUpdate()
-						: [];
+					const found: q.ClientRow[] = validIds.length ? await q.liveClients(trx, clubId).whereIn("id", validIds).orderBy("id").forUpdate() : [];
 					const known = new Set(found.map(r => r.id));
 					const unknown = clientIds.map((id, i) => ({ id, i })).filter(({ id }) => !known.has(id.toLowerCase()));
 					if (unknown.length) {
@@ -452,10 +457,18 @@ const ClientsService = defineService({
 					const updated: q.ClientRow[] = res.rows;
 					const tooMany = updated.filter(r => r.tags.length > 100);
 					if (tooMany.length) throw invalid(field("addTags", "arrayMax", `A client has at most 100 tags (${tooMany.length} client(s) would have more).`));
+					const cats = await q.categoriesOf(trx, clubId, updated.map(r => r.id));
+					const before = new Map(found.map(r => [r.id, r]));
+					const entries = updated.map(r => {
+						const client = toClient(r, cats.get(r.id));
+						const changes = diffChanges({ ...toClient(before.get(r.id)!, cats.get(r.id)) }, client);
+						return changes && { action: "clients.bulk", target: { type: "client", id: r.id }, changes, event: { type: "clients.updated", data: client } };
+					});
+					await this.recordChange(trx, ctx, entries.filter(Boolean));
+					clients = updated.map(r => toClient(r, cats.get(r.id)));
 					return updated;
 				});
-				const cats = await q.categoriesOf(this.db, clubId, rows.map(r => r.id));
-				for (const r of rows) ctx.emit("clients.updated", { clubId, client: toClient(r, cats.get(r.id)) });
+				for (const client of clients) ctx.emit("clients.updated", { clubId, client });
 				return { updated: rows.length };
 			},
 		},
@@ -488,8 +501,11 @@ const ClientsService = defineService({
 				const client: Client = await this.db.transaction(async (trx: Knex.Transaction) => {
 					const touched = await q.touch(trx, clubId, row.id);
 					if (!touched) throw notFound();
+					const before = await this.withCategories(trx, touched);
 					await q.upsertCategory(trx, { club_id: clubId, client_id: row.id, category_id: categoryId, valid_from: validFrom, valid_until: validUntil });
-					return this.withCategories(trx, touched);
+					const out = await this.withCategories(trx, touched);
+					await this.recordClientCategories(trx, ctx, "clients.putCategory", before, out);
+					return out;
 				});
 				ctx.emit("clients.updated", { clubId, client });
 				return client;
@@ -508,11 +524,14 @@ const ClientsService = defineService({
 				const categoryId = ctx.params.categoryId.toLowerCase();
 				if (!UUID_RE.test(categoryId)) throw new NotFoundError("Client category");
 				const client: Client = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const before = await this.withCategories(trx, row);
 					const removed = await q.categoryLinks(trx, clubId, row.id).where({ category_id: categoryId }).del();
 					if (!removed) throw new NotFoundError("Client category");
 					const touched = await q.touch(trx, clubId, row.id);
 					if (!touched) throw notFound();
-					return this.withCategories(trx, touched);
+					const out = await this.withCategories(trx, touched);
+					await this.recordClientCategories(trx, ctx, "clients.removeCategory", before, out);
+					return out;
 				});
 				ctx.emit("clients.updated", { clubId, client });
 				return noContent(ctx);
@@ -562,13 +581,21 @@ const ClientsService = defineService({
 				const { fromGroupId, toGroupId } = ctx.params;
 				if (!UUID_RE.test(toGroupId)) throw invalid(field("toGroupId", "uuid", "The 'toGroupId' is not a group id."));
 				if (!UUID_RE.test(fromGroupId) || fromGroupId === toGroupId) return { moved: 0 };
-				// Tombstones move too, so no row points at a deleted group; only live clients count and are announced.
-				const rows: q.ClientRow[] = await this.db("clients")
-					.where({ club_id: clubId, group_id: fromGroupId })
-					.update({ group_id: toGroupId, updated_at: this.db.raw(q.NOW) })
-					.returning("*");
-				const live = rows.filter(r => !r.deleted_at);
-				const cats = await q.categoriesOf(this.db, clubId, live.map(r => r.id));
+				// Tombstones move too, so no row points at a deleted group; only live clients count, are recorded and announced.
+				const { live, cats } = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const rows: q.ClientRow[] = await trx("clients")
+						.where({ club_id: clubId, group_id: fromGroupId })
+						.update({ group_id: toGroupId, updated_at: trx.raw(q.NOW) })
+						.returning("*");
+					const live = rows.filter(r => !r.deleted_at);
+					const cats: Map<string, q.CategoryLinkRow[]> = await q.categoriesOf(trx, clubId, live.map(r => r.id));
+					await this.recordChange(
+						trx,
+						ctx,
+						live.map(r => ({ action: "clients.moveGroup", target: { type: "client", id: r.id }, changes: { groupId: [fromGroupId, toGroupId] }, event: { type: "clients.updated", data: toClient(r, cats.get(r.id)) } })),
+					);
+					return { live, cats };
+				});
 				for (const r of live) ctx.emit("clients.updated", { clubId, client: toClient(r, cats.get(r.id)) });
 				return { moved: live.length };
 			},
@@ -606,17 +633,27 @@ const ClientsService = defineService({
 						 RETURNING *`,
 						[v.email, v.fullName, v.phone, v.gender, v.country, v.birthDate],
 					);
+					// "old" is the row as it was before this statement: the audit's "before".
 					const linked = await trx.raw(
 						// A birth date the club never gave stays null: the club learns only what it sent.
 						`UPDATE clients c SET full_name = ?, phone = ?, gender = ?, country = ?,
 						        birth_date = CASE WHEN c.birth_date IS NULL THEN NULL ELSE ?::date END, updated_at = ${q.NOW}
-						   FROM verified_links l
+						   FROM verified_links l, clients old
 						  WHERE l.email = ? AND c.club_id = l.club_id AND c.id = l.client_id AND c.deleted_at IS NULL
+						    AND old.club_id = c.club_id AND old.id = c.id
 						    AND (c.full_name, c.phone, c.gender, c.country, c.birth_date) IS DISTINCT FROM (?, ?, ?, ?, CASE WHEN c.birth_date IS NULL THEN NULL ELSE ?::date END)
-						 RETURNING c.*`,
+						 RETURNING c.*, row_to_json(old) AS old_row`,
 						[v.fullName, v.phone, v.gender, v.country, v.birthDate, v.email, v.fullName, v.phone, v.gender, v.country, v.birthDate],
 					);
-					return { profile: res.rows[0] as q.VerifiedProfileRow, clients: linked.rows as q.ClientRow[] };
+					const rows = linked.rows as Array<q.ClientRow & { old_row: Record<string, unknown> }>;
+					const cats: Map<string, q.CategoryLinkRow[]> = new Map();
+					for (const r of rows) cats.set(r.id, (await q.categoriesOf(trx, r.club_id, [r.id])).get(r.id) ?? []);
+					const pick = (r: Record<string, any>) => ({ fullName: r.full_name, phone: r.phone, gender: r.gender, country: r.country, birthDate: r.birth_date });
+					for (const r of rows) {
+						const client = toClient(r, cats.get(r.id));
+						await this.recordChange(trx, ctx, { clubId: r.club_id, action: "clients.followProfile", target: { type: "client", id: r.id }, changes: diffChanges(pick(r.old_row), pick(r)), event: { type: "clients.updated", data: client } });
+					}
+					return { profile: res.rows[0] as q.VerifiedProfileRow, clients: rows.map(({ old_row: _, ...r }) => r as q.ClientRow) };
 				});
 				for (const r of clients) {
 					const cats = await q.categoriesOf(this.db, r.club_id, [r.id]);
@@ -633,11 +670,20 @@ const ClientsService = defineService({
 			async handler(this: any, ctx: Context<{ clubId?: string; categoryId?: string; deleted?: boolean }>) {
 				const { clubId, categoryId, deleted } = ctx.params ?? {};
 				if (!deleted || typeof clubId !== "string" || !UUID_RE.test(clubId) || typeof categoryId !== "string" || !UUID_RE.test(categoryId)) return;
-				const gone: Array<{ client_id: string }> = await this.db("client_categories").where({ club_id: clubId, category_id: categoryId }).del().returning("client_id");
-				for (const { client_id } of gone) {
-					const row = await q.touch(this.db, clubId, client_id);
-					if (row) ctx.emit("clients.updated", { clubId, client: await this.withCategories(this.db, row) });
-				}
+				const changed: Client[] = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const gone: Array<{ client_id: string }> = await trx("client_categories").where({ club_id: clubId, category_id: categoryId }).del().returning("client_id");
+					const out: Client[] = [];
+					for (const { client_id } of gone) {
+						const row = await q.touch(trx, clubId, client_id);
+						if (!row) continue;
+						const after = await this.withCategories(trx, row);
+						const removed = { categoryId, validFrom: null, validUntil: null };
+						await this.recordChange(trx, ctx, { clubId, action: "clients.removeCategory", target: { type: "client", id: row.id }, changes: { categories: [[...after.categories, removed], after.categories] }, event: { type: "clients.updated", data: after } });
+						out.push(after);
+					}
+					return out;
+				});
+				for (const client of changed) ctx.emit("clients.updated", { clubId, client });
 			},
 		},
 	},
@@ -653,6 +699,12 @@ const ClientsService = defineService({
 		async withCategories(this: any, db: Knex, row: q.ClientRow): Promise<Client> {
 			const cats = await q.categoriesOf(db, row.club_id, [row.id]);
 			return toClient(row, cats.get(row.id));
+		},
+
+		/** The audit entry of a category given or taken (none when nothing changed). */
+		async recordClientCategories(this: any, trx: Knex.Transaction, ctx: Context, action: string, before: Client, after: Client): Promise<void> {
+			const changes = diffChanges({ categories: before.categories }, { categories: after.categories });
+			if (changes) await this.recordChange(trx, ctx, { action, target: { type: "client", id: after.id }, changes, event: { type: "clients.updated", data: after } });
 		},
 
 		/**

@@ -7,8 +7,9 @@ import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import { defineService } from "../../lib/service";
 import type { Context } from "moleculer";
+import type { Knex } from "knex";
 import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { OutboxMixin, diffChanges } from "../../mixins/outbox.mixin";
 import { NotFoundError, invalid } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
@@ -125,6 +126,10 @@ const ClubsService = defineService({
 				const result = await this.db.transaction(async (trx: any) => {
 					const club = await q.insertClub(trx, { id: clubId, name, country: country!, currency, timezone: ctx.params.timezone });
 					const keyRow = await q.insertKey(trx, { id: crypto.randomUUID(), club_id: clubId, name: "admin", role: "admin", key_hash: hashKey(key), prefix: key.slice(0, 12) });
+					await this.recordChange(trx, ctx, [
+						{ clubId, action: "clubs.create", target: { type: "club", id: clubId }, changes: diffChanges(null, toClub(club)) },
+						{ clubId, action: "clubs.createKey", target: { type: "apiKey", id: keyRow.id }, changes: { name: [null, keyRow.name], role: [null, keyRow.role] } },
+					]);
 					// Seeding is idempotent per club; if it fails the club is rolled back.
 					await ctx.call("groups.seedClub", {}, { meta: { clubId } });
 					return { club: toClub(club), apiKey: { id: keyRow.id, name: keyRow.name, role: keyRow.role, key } };

@@ -99,18 +99,26 @@ export async function setDefaultGroup(trx: Knex.Transaction, clubId: string, id:
 }
 
 /** Inserts Default (the default group) and External (the system group) unless the club has them. */
-export async function seedClubGroups(db: Knex, clubId: string, ids: { defaultId: string; externalId: string }): Promise<void> {
+export async function seedClubGroups(
+	db: Knex,
+	clubId: string,
+	ids: { defaultId: string; externalId: string },
+	/** Runs in the same transaction with the groups it inserted (the audit entries). */
+	inserted: (trx: Knex.Transaction, rows: GroupRow[]) => Promise<void> = async () => undefined,
+): Promise<void> {
 	const all = [...PAYMENT_METHODS];
 	await db.transaction(async trx => {
 		const existing = await trx<GroupRow>("groups").where({ club_id: clubId }).forUpdate();
+		const rows: GroupRow[] = [];
 		if (!existing.some(g => g.is_default)) {
-			await trx("groups").insert({ id: ids.defaultId, club_id: clubId, name: "Default", system: false, is_default: true, payment_methods: all });
+			rows.push(...(await trx("groups").insert({ id: ids.defaultId, club_id: clubId, name: "Default", system: false, is_default: true, payment_methods: all }).returning("*")));
 		}
 		if (!existing.some(g => g.system)) {
 			// A millisecond after Default: lists go oldest first by (created_at, id), so Default leads.
 			const createdAt = trx.raw("date_trunc('milliseconds', now()) + interval '1 millisecond'");
-			await trx("groups").insert({ id: ids.externalId, club_id: clubId, name: "External", system: true, is_default: false, payment_methods: all, created_at: createdAt, updated_at: createdAt });
+			rows.push(...(await trx("groups").insert({ id: ids.externalId, club_id: clubId, name: "External", system: true, is_default: false, payment_methods: all, created_at: createdAt, updated_at: createdAt }).returning("*")));
 		}
+		await inserted(trx, rows);
 	});
 }
 

@@ -13,7 +13,7 @@ import { defineService } from "../../lib/service";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { OutboxMixin, diffChanges } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, invalid, rejectNulls, type FieldError } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
@@ -197,7 +197,9 @@ const GroupsService = defineService({
 		seedClub: {
 			params: {},
 			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
-				await q.seedClubGroups(this.db, ctx.meta.clubId, { defaultId: crypto.randomUUID(), externalId: crypto.randomUUID() });
+				await q.seedClubGroups(this.db, ctx.meta.clubId, { defaultId: crypto.randomUUID(), externalId: crypto.randomUUID() }, (trx, rows) =>
+					this.recordChange(trx, ctx, rows.map(r => this.groupEntry("groups.create", null, toGroup(r, 0)))),
+				);
 				return { ok: true };
 			},
 		},
@@ -333,13 +335,17 @@ const GroupsService = defineService({
 				rejectNulls(p as any, ["paymentMethods"]);
 				let row: q.GroupRow;
 				try {
-					row = await q.insertGroup(this.db, {
-						id: crypto.randomUUID(),
-						club_id: ctx.meta.clubId,
-						name: p.name,
-						max_future_bookings: p.maxFutureBookings ?? null,
-						payment_methods: p.paymentMethods ? canonicalMethods(p.paymentMethods) : [...q.PAYMENT_METHODS],
-						vat_rate: p.vatRate ?? null,
+					row = await this.db.transaction(async (trx: Knex.Transaction) => {
+						const r = await q.insertGroup(trx, {
+							id: crypto.randomUUID(),
+							club_id: ctx.meta.clubId,
+							name: p.name,
+							max_future_bookings: p.maxFutureBookings ?? null,
+							payment_methods: p.paymentMethods ? canonicalMethods(p.paymentMethods) : [...q.PAYMENT_METHODS],
+							vat_rate: p.vatRate ?? null,
+						});
+						await this.recordChange(trx, ctx, this.groupEntry("groups.create", null, toGroup(r, 0)));
+						return r;
 					});
 				} catch (err) {
 					if (q.isUniqueViolation(err, "groups_club_name_uq")) throw nameTaken("group", p.name);
@@ -379,12 +385,16 @@ const GroupsService = defineService({
 					if (p.paymentMethods !== undefined) changes.payment_methods = canonicalMethods(p.paymentMethods);
 					if (p.vatRate !== undefined) changes.vat_rate = p.vatRate;
 					if (!Object.keys(changes).length) return current;
+					let updated: q.GroupRow;
 					try {
-						return await q.updateGroup(trx, clubId, p.id, changes);
+						updated = (await q.updateGroup(trx, clubId, p.id, changes))!;
 					} catch (err) {
 						if (q.isUniqueViolation(err, "groups_club_name_uq")) throw nameTaken("group", p.name!);
 						throw err;
 					}
+					const entry = this.groupEntry("groups.update", toGroup(current, 0), await this.withCount(ctx, updated));
+					if (entry.changes) await this.recordChange(trx, ctx, entry);
+					return updated;
 				});
 				const group: Group = await this.withCount(ctx, row);
 				ctx.emit("groups.updated", { clubId, group });
@@ -435,6 +445,7 @@ const GroupsService = defineService({
 					const products = await q.productsOfGroup(trx, clubId, id);
 					await q.touchProductRules(trx, clubId, products);
 					await q.deleteGroup(trx, clubId, id); // its product_access_groups rows go with it (FK cascade)
+					await this.recordChange(trx, ctx, { action: "groups.delete", target: { type: "group", id }, changes: moveClientsTo ? { clientsMovedTo: [null, moveClientsTo] } : null, event: { type: "groups.deleted", data: { groupId: id } } });
 					return products;
 				});
 				await this.adoptStragglers(ctx, id, moveClientsTo);
@@ -482,6 +493,12 @@ const GroupsService = defineService({
 					const done = await q.setDefaultGroup(trx, clubId, groupId);
 					if (!done) throw notAGroup(); // deleted or changed between the read and the lock
 					const previous = done.previousId ? await q.findGroup(trx, clubId, done.previousId) : undefined;
+					if (previous) {
+						await this.recordChange(trx, ctx, [
+							{ action: "groups.setDefault", target: { type: "group", id: done.row.id }, changes: { isDefault: [false, true] }, event: { type: "groups.updated", data: await this.withCount(ctx, done.row) } },
+							{ action: "groups.setDefault", target: { type: "group", id: previous.id }, changes: { isDefault: [true, false] }, event: { type: "groups.updated", data: await this.withCount(ctx, previous) } },
+						]);
+					}
 					return { row: done.row, previous };
 				});
 				const group: Group = await this.withCount(ctx, result.row);
@@ -547,7 +564,11 @@ const GroupsService = defineService({
 				const discount = discountText(p.discountPercent ?? 0);
 				let row: q.CategoryRow;
 				try {
-					row = await q.insertCategory(this.db, { id: crypto.randomUUID(), club_id: ctx.meta.clubId, name: p.name, description: p.description || null, discount_percent: discount });
+					row = await this.db.transaction(async (trx: Knex.Transaction) => {
+						const r = await q.insertCategory(trx, { id: crypto.randomUUID(), club_id: ctx.meta.clubId, name: p.name, description: p.description || null, discount_percent: discount });
+						await this.recordChange(trx, ctx, { action: "categories.create", target: { type: "category", id: r.id }, changes: diffChanges(null, toCategory(r, 0), ["id", "clientCount", "createdAt", "updatedAt"]) });
+						return r;
+					});
 				} catch (err) {
 					if (q.isUniqueViolation(err, "categories_club_name_uq")) throw nameTaken("category", p.name);
 					throw err;
@@ -579,7 +600,16 @@ const GroupsService = defineService({
 				if (p.discountPercent !== undefined) changes.discount_percent = discountText(p.discountPercent);
 				let row: q.CategoryRow | undefined;
 				try {
-					row = Object.keys(changes).length ? await q.updateCategory(this.db, clubId, p.id, changes) : await q.findCategory(this.db, clubId, p.id);
+					row = !Object.keys(changes).length
+						? await q.findCategory(this.db, clubId, p.id)
+						: await this.db.transaction(async (trx: Knex.Transaction) => {
+								const before = await q.lockCategory(trx, clubId, p.id);
+								if (!before) return undefined;
+								const after = await q.updateCategory(trx, clubId, p.id, changes);
+								const diff = after && diffChanges(toCategory(before, 0), toCategory(after, 0), ["id", "clientCount", "createdAt", "updatedAt"]);
+								if (diff) await this.recordChange(trx, ctx, { action: "categories.update", target: { type: "category", id: after!.id }, changes: diff });
+								return after;
+							});
 				} catch (err) {
 					if (q.isUniqueViolation(err, "categories_club_name_uq")) throw nameTaken("category", p.name!);
 					throw err;
@@ -614,6 +644,7 @@ const GroupsService = defineService({
 					const clientCount = counts[id] ?? 0;
 					if (clientCount > 0) throw new ConflictError("CATEGORY_IN_USE", `${clientCount} client(s) hold this category`, { clientCount });
 					await q.deleteCategory(trx, clubId, id);
+					await this.recordChange(trx, ctx, { action: "categories.delete", target: { type: "category", id } });
 				});
 				ctx.emit("categories.updated", { clubId, categoryId: id, deleted: true });
 				return noContent(ctx);
@@ -653,6 +684,7 @@ const GroupsService = defineService({
 					const found: string[] = uuids.length ? await q.groupsOfClub(trx, clubId).whereIn("id", uuids).orderBy("id").forShare().pluck("id") : [];
 					const errors = unknown(new Set(found));
 					if (errors.length) throw invalid(errors);
+					const [before] = await q.productRules(trx, clubId, [productId]);
 					try {
 						await q.putProductRule(trx, clubId, productId, kind, groupIds);
 					} catch (err) {
@@ -660,6 +692,7 @@ const GroupsService = defineService({
 						throw err;
 					}
 					const [r] = await q.productRules(trx, clubId, [productId]);
+					await this.recordChange(trx, ctx, { action: "products.putAccess", target: { type: "product", id: productId }, changes: diffChanges(before ? toAccess(before) : null, toAccess(r), ["productId", "createdAt", "updatedAt"]) ?? { kind: [kind, kind] } });
 					return r;
 				});
 				ctx.emit("groups.productAccessUpdated", { clubId, productId });
@@ -698,7 +731,11 @@ const GroupsService = defineService({
 			},
 			async handler(this: any, ctx: Context<{ productId: string }, HttpMeta>) {
 				const clubId = ctx.meta.clubId;
-				const deleted = await q.deleteProductRule(this.db, clubId, ctx.params.productId);
+				const deleted = await this.db.transaction(async (trx: Knex.Transaction) => {
+					const n = await q.deleteProductRule(trx, clubId, ctx.params.productId);
+					if (n) await this.recordChange(trx, ctx, { action: "products.removeAccess", target: { type: "product", id: ctx.params.productId } });
+					return n;
+				});
 				if (deleted) ctx.emit("groups.productAccessUpdated", { clubId, productId: ctx.params.productId });
 				return noContent(ctx);
 			},
@@ -714,6 +751,12 @@ const GroupsService = defineService({
 		/** Client counts per category (all categories of the club when `ids` is omitted). */
 		async categoryCounts(ctx: Context<unknown, HttpMeta>, ids?: string[]): Promise<Record<string, number>> {
 			return ctx.call("clients.countByCategory", ids ? { categoryIds: ids } : {});
+		},
+
+		/** A group's audit entry; its changes leave out the client count (not a change of the group). */
+		groupEntry(this: any, action: string, before: Group | null, after: Group) {
+			const type = action === "groups.create" ? "groups.created" : "groups.updated";
+			return { action, target: { type: "group", id: after.id }, changes: diffChanges(before, after, ["id", "clientCount", "createdAt", "updatedAt"]), event: { type, data: after } };
 		},
 
 		async withCount(this: any, ctx: Context<unknown, HttpMeta>, row: q.GroupRow): Promise<Group> {

@@ -12,6 +12,8 @@ export interface ImportJob {
 	updated: number;
 	skipped: number;
 	failed: number;
+	/** Rows imported that look like clients the club already had (on the errors download as POSSIBLE_DUPLICATE). */
+	possibleDuplicates: number;
 	warnings: string[];
 	error: string | null;
 	startedAt: string | null;
@@ -20,6 +22,9 @@ export interface ImportJob {
 	options: JobOptions;
 	createdAt: string;
 }
+
+export const possibleDuplicatesWarning = (n: number) =>
+	`${n} row(s) look like clients the club already had (same phone, same name and birth date, or a similar name): imported all the same, listed on the errors download with code POSSIBLE_DUPLICATE.`;
 
 export function toJob(r: JobRow): ImportJob {
 	const start = r.started_at ? r.started_at.getTime() : null;
@@ -36,7 +41,8 @@ export function toJob(r: JobRow): ImportJob {
 		updated: r.updated,
 		skipped: r.skipped,
 		failed: r.failed,
-		warnings: r.warnings,
+		possibleDuplicates: r.possible_duplicates ?? 0,
+		warnings: r.possible_duplicates ? [...r.warnings, possibleDuplicatesWarning(r.possible_duplicates)] : r.warnings,
 		error: r.error,
 		startedAt: r.started_at ? r.started_at.toISOString() : null,
 		finishedAt: r.finished_at ? r.finished_at.toISOString() : null,

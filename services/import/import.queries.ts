@@ -28,6 +28,8 @@ export interface JobRow {
 	updated: number;
 	skipped: number;
 	failed: number;
+	/** Rows imported that looked like clients the club already had (POSSIBLE_DUPLICATE). */
+	possible_duplicates: number;
 	warnings: string[];
 	error: string | null;
 	/** A cancel was asked for: no chunk starts any more and the job cannot complete (it ends cancelled). */
@@ -52,6 +54,7 @@ export interface ChunkCounts {
 	updated: number;
 	skipped: number;
 	failed: number;
+	possibleDuplicates?: number;
 }
 
 export const NOW = "date_trunc('milliseconds', clock_timestamp())";
@@ -152,9 +155,9 @@ export async function recordChunk(
 	}
 	await trx.raw(
 		`UPDATE jobs SET chunks_done = chunks_done + 1, processed_rows = processed_rows + ?, created = created + ?, updated = updated + ?,
-		        skipped = skipped + ?, failed = failed + ?, updated_at = ${NOW}
+		        skipped = skipped + ?, failed = failed + ?, possible_duplicates = possible_duplicates + ?, updated_at = ${NOW}
 		  WHERE id = ?`,
-		[counts.rows, counts.created, counts.updated, counts.skipped, counts.failed, job.id],
+		[counts.rows, counts.created, counts.updated, counts.skipped, counts.failed, counts.possibleDuplicates ?? 0, job.id],
 	);
 	return true;
 }
@@ -191,7 +194,15 @@ export async function requestCancel(db: Db, clubId: string, jobId: string): Prom
  * Ends a job that is still going (failed or cancelled), once the chunks being written are
  * recorded (see holdJobOpen); the job, with its final counts, when this call ended it.
  */
-export async function endJob(db: Knex, clubId: string, jobId: string, status: "failed" | "cancelled", error: string | null): Promise<JobRow | undefined> {
+export async function endJob(
+	db: Knex,
+	clubId: string,
+	jobId: string,
+	status: "failed" | "cancelled",
+	error: string | null,
+	/** Runs in the same transaction with the ended job (its audit entry). */
+	ended: (trx: Knex.Transaction, row: JobRow) => Promise<void> = async () => undefined,
+): Promise<JobRow | undefined> {
 	return db.transaction(async trx => {
 		await lockJobForEnd(trx, jobId);
 		const rows = await jobsOfClub(trx, clubId)
@@ -199,6 +210,7 @@ export async function endJob(db: Knex, clubId: string, jobId: string, status: "f
 			.whereIn("status", ["queued", "running"])
 			.update({ status, error, finished_at: trx.raw(NOW) as any, updated_at: trx.raw(NOW) as any })
 			.returning("*");
+		if (rows[0]) await ended(trx, rows[0] as JobRow);
 		return rows[0] as JobRow | undefined;
 	});
 }

@@ -18,7 +18,7 @@ import type { Knex } from "knex";
 import { Errors } from "moleculer";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { OutboxMixin, actorOf, serviceContext, type Actor } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, invalid } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { listParams, paginate } from "../../lib/pagination";
@@ -46,6 +46,8 @@ export interface ChunkMessage {
 	options: q.JobOptions;
 	genderLanguage: GenderLanguage;
 	rows: ImportRow[];
+	/** Who started the import: the actor of the clients it creates or updates. */
+	actor?: Actor;
 }
 
 /**
@@ -173,7 +175,8 @@ const ImportService = defineService({
 					"Answers 202 with the job once the file is read; workers go on writing it (GET /imports/{id} for progress). " +
 					"A file without the required columns (full name or first + last name, email, phone, gender, country), empty, binary or with an unclosed quote: the job is `failed` with its `error`. " +
 					"A body that cannot be read to its end (the client goes away, a multipart body without its closing boundary): 400 `UPLOAD_INCOMPLETE` when the client is still there, and the job is `failed` with its `error` at once. " +
-					"An upload whose size is not known up front (chunked, no Content-Length) is first kept whole in a temporary file, so one over the limit is a 413 before any row is written (the job is `failed`, all counts 0).",
+					"The body is read at disk speed into a temporary file (removed at the end), whatever the pace of the workers, so a client's upload is never held open by the import. " +
+					"An upload whose size is not known up front (chunked, no Content-Length) is kept whole before any row is read, so one over the limit is a 413 before any row is written (the job is `failed`, all counts 0).",
 				tags: ["imports"],
 				requestContentTypes: ["text/csv", "multipart/form-data"],
 				requestExample: "Nom complet;Courriel;Téléphone;Sexe;Pays\nAna García;ana.garcia@example.com;+34 612 34 56 78;F;ES\n",
@@ -237,7 +240,7 @@ const ImportService = defineService({
 				const job: q.JobRow = await this.jobOr404(clubId, ctx.params.id);
 				// First, at once: no chunk starts any more and the job cannot complete; then wait for the chunks being written.
 				const requested = await q.requestCancel(this.db, clubId, job.id);
-				const ended = requested ? await q.endJob(this.db, clubId, job.id, "cancelled", null) : undefined;
+				const ended = requested ? await q.endJob(this.db, clubId, job.id, "cancelled", null, (trx, row) => this.recordJob(trx, ctx, "imports.cancel", row)) : undefined;
 				if (!ended) {
 					const now: q.JobRow = await this.jobOr404(clubId, job.id);
 					throw new ConflictError("IMPORT_FINISHED", `The import has already ended (${now.status})`, { status: now.status });
@@ -380,13 +383,20 @@ const ImportService = defineService({
 			}
 			// A failure of the body, whenever it comes, is one UploadStreamError out of the iteration (import.upload.ts).
 			let source: AsyncIterable<Buffer> = (multipart && body ? guardUpload(body) : guarded) ?? (async function* () {})();
+			// The body goes to a spool file at disk speed, whatever the pace of the workers: the client's
+			// exchange is never held (a client paced by the import met the server's request timeout, and
+			// Node's fetch failed with EPIPE), and over a transporter, which has no backpressure, memory stays flat.
 			// An upload whose size is not known up front (chunked, or multipart near the limit) is spooled
 			// whole before any row is handed on, so one over the limit is refused before a row is written.
 			const spoolFirst = upload.contentLength === null || upload.contentLength > this.maxBytes;
-			// Over a transporter the upload arrives without backpressure: spool it to disk first.
-			const spooled: Spool | null = this.broker.transit || spoolFirst ? spool(source, this.maxBytes) : null;
-			if (spooled) source = spooled.chunks;
-			const job: q.JobRow = await q.insertJob(this.db, { id: crypto.randomUUID(), club_id: clubId, file_name: fileName, options });
+			const spooled: Spool = spool(source, this.maxBytes);
+			source = spooled.chunks;
+			const job: q.JobRow = await this.db.transaction(async (trx: Knex.Transaction) => {
+				const row: q.JobRow = await q.insertJob(trx, { id: crypto.randomUUID(), club_id: clubId, file_name: fileName, options });
+				await this.recordJob(trx, ctx, "imports.start", row);
+				return row;
+			});
+			const actor = actorOf(ctx);
 			ctx.meta.$statusCode = 202;
 			ctx.meta.$responseHeaders = { Location: `/api/v1/imports/${job.id}` };
 			let chunkIndex = 0;
@@ -401,7 +411,7 @@ const ImportService = defineService({
 				},
 				chunk: async (rows: ImportRow[]) => {
 					for (const part of this.splitForWire(rows)) {
-						const msg: WireChunk = { jobId: job.id, clubId, chunkIndex: chunkIndex++, options, genderLanguage, rowsJson: part.json };
+						const msg: WireChunk = { jobId: job.id, clubId, chunkIndex: chunkIndex++, options, genderLanguage, rowsJson: part.json, actor };
 						await this.publishChunk(msg);
 						unreported += part.count;
 					}
@@ -417,18 +427,14 @@ const ImportService = defineService({
 			};
 			try {
 				const tooLarge = () => new ImportFileError(`The file is larger than the limit of ${this.maxBytes} bytes: nothing was imported.`, "FILE_TOO_LARGE");
-				const whole = !spoolFirst || (await untilWritten(spooled!, this.maxBytes, async () => !(await q.addPublished(this.db, job.id, 0)), PROGRESS_EVERY_MS, tooLarge));
+				const whole = !spoolFirst || (await untilWritten(spooled, this.maxBytes, async () => !(await q.addPublished(this.db, job.id, 0)), PROGRESS_EVERY_MS, tooLarge));
 				const result = whole ? await readCsv(source, { encoding: options.encoding, delimiter: options.delimiter, maxBytes: this.maxBytes, chunkRows: this.chunkRows, maxRowChars: MAX_ROW_CHARS }, sink) : null;
-				if (!result || result.stopped) {
-					// Read the rest away before answering: a reply before the end of the body resets the connection.
-					if (!spooled) await drainFully(source);
-				} else {
+				if (result && !result.stopped) {
 					if (result.blankLines) await q.addWarnings(this.db, job.id, [`${result.blankLines} blank line(s) skipped.`]);
 					await q.setParsed(this.db, job.id, result.totalRows, chunkIndex);
 					await this.finishIfDone(ctx, clubId, job.id);
 				}
 			} catch (err: any) {
-				if (!spooled) drain(body);
 				if (err instanceof ImportFileError) {
 					const failed = await this.failJob(clubId, job.id, err.message);
 					if (err.code === "FILE_TOO_LARGE") throw new PayloadTooLargeError(this.maxBytes);
@@ -442,7 +448,8 @@ const ImportService = defineService({
 					throw err;
 				}
 			} finally {
-				await spooled?.close();
+				// After the rest of the body was read away: a reply before its end resets the connection.
+				await spooled.close();
 			}
 			const now = await q.findJob(this.db, clubId, job.id);
 			const out = toJob(now!);
@@ -549,8 +556,8 @@ const ImportService = defineService({
 				const outcome: ImportBatchOutcome = batch.length
 					? await this.broker.call(
 							"clients.importBatch",
-							{ jobId, chunkIndex, onDuplicate: options.onDuplicate, dryRun: options.dryRun, rows: batch },
-							{ meta: { clubId }, timeout: 120_000 },
+							{ jobId, chunkIndex, onDuplicate: options.onDuplicate, dryRun: options.dryRun, existingBefore: job.created_at.toISOString(), rows: batch },
+							{ meta: { clubId, actor: msg.actor }, timeout: 120_000 },
 						)
 					: { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], updatedIds: [], replayed: false };
 				const preFailed = msg.rows.length - batch.length;
@@ -560,6 +567,7 @@ const ImportService = defineService({
 					updated: outcome.updated,
 					skipped: outcome.skipped,
 					failed: preFailed + outcome.failed,
+					possibleDuplicates: outcome.possibleDuplicates ?? 0,
 				};
 				const allErrors: ImportRowError[] = [...errors, ...outcome.errors].sort((a, b) => a.line - b.line);
 				const done = await q.recordChunk(trx, job, chunkIndex, counts, allErrors);
@@ -588,7 +596,7 @@ const ImportService = defineService({
 		async announce(this: any, clubId: string, jobId: string): Promise<void> {
 			const last: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
 			if (aboutToComplete(last)) await refreshClientStatistics(this, last); // before anyone reads `completed` (import.statistics.ts)
-			const done: q.JobRow | undefined = await q.completeIfDone(this.db, jobId);
+			const done: q.JobRow | undefined = await this.completeJob(clubId, jobId);
 			const row = done ?? (await q.findJob(this.db, clubId, jobId));
 			if (!row || (!done && row.status !== "running")) return; // ended meanwhile: imports.finished was its last word
 			const job = toJob(row);
@@ -596,15 +604,31 @@ const ImportService = defineService({
 			if (done) this.broker.emit("imports.finished", { clubId, job });
 		},
 
+		/** Completes the job when its last chunk is recorded, with its audit entry (the import service is the actor). */
+		completeJob(this: any, clubId: string, jobId: string): Promise<q.JobRow | undefined> {
+			return this.db.transaction(async (trx: Knex.Transaction) => {
+				const done: q.JobRow | undefined = await q.completeIfDone(trx, jobId);
+				if (done) await this.recordJob(trx, serviceContext(this, clubId), "imports.finish", done);
+				return done;
+			});
+		},
+
+		/** A job's audit entry: started (no event), or ended (`imports.finished` with the job as GET /imports/:id shows it). */
+		async recordJob(this: any, trx: Knex.Transaction, ctx: Context, action: string, row: q.JobRow): Promise<void> {
+			const job = toJob(row);
+			const changes = action === "imports.start" ? { status: [null, job.status] as [unknown, unknown] } : { status: ["running", job.status] as [unknown, unknown] };
+			await this.recordChange(trx, ctx, { action, target: { type: "import", id: row.id }, changes, event: action === "imports.start" ? null : { type: "imports.finished", data: job } });
+		},
+
 		async finishIfDone(this: any, ctx: Context, clubId: string, jobId: string): Promise<void> {
 			const last: q.JobRow | undefined = await q.findJob(this.db, clubId, jobId);
 			if (aboutToComplete(last)) await refreshClientStatistics(this, last);
-			const done: q.JobRow | undefined = await q.completeIfDone(this.db, jobId);
+			const done: q.JobRow | undefined = await this.completeJob(clubId, jobId);
 			if (done) ctx.emit("imports.finished", { clubId, job: toJob(done) });
 		},
 
 		async failJob(this: any, clubId: string, jobId: string, message: string): Promise<ImportJob | null> {
-			const row: q.JobRow | undefined = await q.endJob(this.db, clubId, jobId, "failed", message);
+			const row: q.JobRow | undefined = await q.endJob(this.db, clubId, jobId, "failed", message, (trx, ended) => this.recordJob(trx, serviceContext(this, clubId), "imports.fail", ended));
 			if (!row) return null;
 			const job = toJob(row);
 			this.broker.emit("imports.finished", { clubId, job });
@@ -692,17 +716,6 @@ const ImportService = defineService({
 		this.defaultsCache = new Map();
 	},
 });
-
-/** Reads (and drops) what is left of an upload, to its end. */
-async function drainFully(source: AsyncIterable<unknown>): Promise<void> {
-	try {
-		for await (const _ of source) {
-			/* dropped */
-		}
-	} catch {
-		/* the client went away: nothing left to read */
-	}
-}
 
 /** Reads what is left of an upload so the client gets our answer rather than a reset connection. */
 function drain(source: unknown): void {

@@ -5,7 +5,8 @@
  * yet (measured: a 60 MB file took 1 GB of RSS). The spool writes what arrives to a
  * temporary file at disk speed and hands it to the parser from there, so memory stays flat
  * whatever the file size; the file is removed at the end. Bytes past `maxBytes + 1` are read
- * and dropped (the reader reports the size error).
+ * and dropped (the reader reports the size error). In one process too: the client's upload is
+ * read at disk speed, not at the pace of the workers, so its exchange is never held open.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -21,6 +22,8 @@ export interface Spool {
 	written: Promise<void>;
 	/** Bytes kept so far (at most `maxBytes + 1`: more means the upload is over the limit). */
 	size(): number;
+	/** How the network stream failed, if it did. */
+	error(): unknown;
 	/** Removes the spool file (after `written`). */
 	close(): Promise<void>;
 }
@@ -79,6 +82,7 @@ export function spool(source: AsyncIterable<Buffer | string>, maxBytes: number):
 		chunks: chunks(),
 		written,
 		size: () => size,
+		error: () => failure,
 		async close() {
 			await written;
 			try {
@@ -95,7 +99,7 @@ export function spool(source: AsyncIterable<Buffer | string>, maxBytes: number):
  * Waits until the whole upload is in the spool, asking `cancelled()` every `everyMs`.
  * Returns false when the job was cancelled meanwhile (the spool goes on reading the rest
  * away, so the client still gets its answer); throws `tooLarge()` when the upload went over
- * `maxBytes`, before any of it was handed on.
+ * `maxBytes`, and the stream's failure when it broke, before any of it was handed on.
  */
 export async function untilWritten(s: Spool, maxBytes: number, cancelled: () => Promise<boolean>, everyMs: number, tooLarge: () => Error): Promise<boolean> {
 	for (;;) {
@@ -103,6 +107,7 @@ export async function untilWritten(s: Spool, maxBytes: number, cancelled: () => 
 		const done = await Promise.race([s.written.then(() => true), new Promise<false>(r => (timer = setTimeout(() => r(false), everyMs)))]);
 		clearTimeout(timer);
 		if (s.size() > maxBytes) throw tooLarge();
+		if (done && s.error()) throw s.error(); // cut before its end: nothing is handed on
 		if (done) return true;
 		if (await cancelled()) return false;
 	}

@@ -313,6 +313,7 @@ const StaffService = defineService({
 					"Sets `clubhouse_session` (HttpOnly, SameSite=Strict, Path=/, Secure over https). The cookie then authenticates every /api/v1 route like a key of the session's role; " +
 					`it ends after SESSION_IDLE_MINUTES without use. After ${MAX_FAILURES} failed sign-ins for one e-mail within ${FAILURE_WINDOW_MINUTES} minutes: 429 with Retry-After, even with the right password.`,
 				tags: ["session"],
+				requestExample: { email: "marta@mypadelclub.example", password: "correct horse battery staple" },
 				responses: {
 					"200": { description: "Signed in", schema: sessionEntity },
 					"401": err("INVALID_CREDENTIALS: wrong e-mail or password (the same answer for both), or an unknown key"),

@@ -13,7 +13,7 @@
  *      against the locked balance; the ledger rows go in with one INSERT, the balance with
  *      one UPDATE (CHECK balance >= 0 still guards it);
  *   3. every key's answer (201 + entry, or 409 INSUFFICIENT_FUNDS) is stored, then COMMIT.
- * That is five round trips per batch (BEGIN; keys + lock; balance + ledger; answers; COMMIT):
+ * That is six round trips per batch (BEGIN; keys + lock; balance + ledger; audit entries; answers; COMMIT):
  * on a busy database the round trips under the lock are what a hot wallet pays for.
  * Each key is also claimed club-wide (claimKey, as the mixin does): the claims go out as the
  * batch starts and are awaited under the lock before anything is decided, so their round
@@ -45,7 +45,12 @@ export interface DebitItem {
 	toBody(row: TransactionRow): unknown;
 	/** The key's club-wide claim (mixins/idempotency.claims.ts); rejects 422 when the club used the key for another request. */
 	claim(): Promise<void>;
+	/** The caller's context: whose debit it is (the audit entry's actor and request). */
+	ctx: unknown;
 }
+
+/** Records the audit entries of the batch's debits inside its transaction (the outbox). */
+export type RecordDebits = (trx: Knex.Transaction, done: Array<{ ctx: unknown; wallet: WalletRow; row: TransactionRow }>) => Promise<void>;
 
 export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError | Error } | { kind: "fallback" };
 
@@ -62,7 +67,10 @@ export class DebitBatcher {
 	private readonly queues = new Map<string, Pending[]>();
 	private readonly running = new Set<string>();
 
-	constructor(private readonly db: () => Knex) {}
+	constructor(
+		private readonly db: () => Knex,
+		private readonly record: RecordDebits,
+	) {}
 
 	debit(item: DebitItem): Promise<DebitOutcome> {
 		const qk = `${item.clubId}:${item.walletId}`;
@@ -186,6 +194,7 @@ export class DebitBatcher {
 			);
 			if (res.rows.length !== debits.length) throw Object.assign(new Error("wallet balance changed under its row lock"), { name: "LedgerInvariantError" });
 			const byId = new Map<string, TransactionRow>(res.rows.map((r: TransactionRow) => [r.id, r]));
+			await this.record(trx, debits.map(d => ({ ctx: d.p.item.ctx, wallet, row: byId.get(d.p.item.id)! })));
 			for (const d of debits) {
 				const row = byId.get(d.p.item.id)!;
 				const body = d.p.item.toBody(row);

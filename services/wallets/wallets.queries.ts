@@ -12,7 +12,7 @@ import { closeOwner, lockOpenOwner, reopenOwner } from "./wallets.owners";
 const NOW = "date_trunc('milliseconds', clock_timestamp())";
 
 export type Db = Knex | Knex.Transaction;
-export type TransactionType = "top_up" | "debit" | "refund";
+export type TransactionType = "top_up" | "debit" | "refund" | "transfer_out" | "transfer_in";
 
 export interface WalletRow {
 	id: string;
@@ -149,27 +149,30 @@ export async function credit(db: Db, m: Movement & { type: "top_up" | "refund"; 
  * got there first is seen; one that comes after finds the wallet closed). Answers the ids
  * of the wallets that hold money (nothing was closed), or [] (all closed).
  */
-export async function closeClientWallets(trx: Knex.Transaction, clubId: string, clientId: string): Promise<string[]> {
+export async function closeClientWallets(trx: Knex.Transaction, clubId: string, clientId: string): Promise<{ withMoney: string[]; closed: string[] }> {
 	// The owner's lock first: a wallet being opened for this client commits before, or is refused after.
 	await lockOpenOwner(trx, clubId, clientId);
 	const rows: Array<{ id: string; balance: number }> = await trx("wallets").where({ club_id: clubId, client_id: clientId }).orderBy("id").forUpdate().select("id", "balance");
 	const withMoney = rows.filter(r => r.balance > 0).map(r => r.id);
+	let closed: string[] = [];
 	if (!withMoney.length) {
-		await closeEmptyClientWallets(trx, clubId, clientId);
+		closed = await closeEmptyClientWallets(trx, clubId, clientId);
 		await closeOwner(trx, clubId, clientId);
 	}
-	return withMoney;
+	return { withMoney, closed };
 }
 
 /** Closes the client's empty wallets (each one decided under its row lock); one holding money stays open. */
-export async function closeEmptyClientWallets(db: Db, clubId: string, clientId: string): Promise<void> {
-	await db("wallets").where({ club_id: clubId, client_id: clientId, balance: 0 }).whereNull("closed_at").update({ closed_at: db.raw(NOW) });
+export async function closeEmptyClientWallets(db: Db, clubId: string, clientId: string): Promise<string[]> {
+	const rows: Array<{ id: string }> = await db("wallets").where({ club_id: clubId, client_id: clientId, balance: 0 }).whereNull("closed_at").update({ closed_at: db.raw(NOW) }).returning("id");
+	return rows.map(r => r.id);
 }
 
 /** Opens them again (the client's deletion did not go through). */
-export async function reopenClientWallets(db: Db, clubId: string, clientId: string): Promise<void> {
+export async function reopenClientWallets(db: Db, clubId: string, clientId: string): Promise<string[]> {
 	await reopenOwner(db, clubId, clientId);
-	await db("wallets").where({ club_id: clubId, client_id: clientId }).whereNotNull("closed_at").update({ closed_at: null });
+	const rows: Array<{ id: string }> = await db("wallets").where({ club_id: clubId, client_id: clientId }).whereNotNull("closed_at").update({ closed_at: null }).returning("id");
+	return rows.map(r => r.id);
 }
 
 /**
@@ -195,7 +198,7 @@ export interface Mismatch {
 }
 
 /**
- * Every wallet of the club against its ledger: balance = Σ top_up + Σ refund − Σ debit, the
+ * Every wallet of the club against its ledger: balance = Σ top_up + Σ refund + Σ transfer_in − Σ debit − Σ transfer_out, the
  * newest entry's balance_after = balance, and every entry's balance_after = the running sum
  * up to it (in the order the entries were applied). Answers the wallets that break any of it.
  */
@@ -203,7 +206,7 @@ export async function reconcile(db: Db, clubId: string): Promise<{ checked: numb
 	const res = await db.raw(
 		`WITH e AS (
 			SELECT wallet_id, seq, balance_after,
-			       SUM(CASE type WHEN 'debit' THEN -amount ELSE amount END) OVER (PARTITION BY wallet_id ORDER BY seq) AS running,
+			       SUM(CASE WHEN type IN ('debit', 'transfer_out') THEN -amount ELSE amount END) OVER (PARTITION BY wallet_id ORDER BY seq) AS running,
 			       ROW_NUMBER() OVER (PARTITION BY wallet_id ORDER BY seq DESC) AS rn
 			  FROM transactions WHERE club_id = :clubId
 		), s AS (

@@ -18,7 +18,7 @@ import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { OutboxMixin, diffChanges, type ChangeEntry } from "../../mixins/outbox.mixin";
 import { IdempotencyMixin, claimKey, keyOf, requestHash, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, NotFoundError, invalid, isClientError, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
@@ -27,6 +27,7 @@ import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import { DebitBatcher, type DebitOutcome } from "./wallets.batcher";
 import { closeOwner, lockOpenOwner } from "./wallets.owners";
+import { WalletsMergeMixin } from "./wallets.merge";
 import { BalanceLimitError, InsufficientFundsError, RefundExceedsDebitError, WalletClosedError, WalletExistsError, badAddress, notRefundable } from "./wallets.errors";
 import {
 	toTransaction,
@@ -77,9 +78,22 @@ function isBalanceMax(err: any): boolean {
 	return err?.code === "23514" && err?.constraint === "wallets_balance_max";
 }
 
+const MOVEMENT_ACTION: Record<string, string> = { top_up: "wallets.topUp", debit: "wallets.debit", refund: "wallets.refund" };
+
+/** A money movement's audit entry: the wallet's balance before and after, and the webhook event. */
+function movementEntry(wallet: q.WalletRow, row: q.TransactionRow): ChangeEntry {
+	const before = row.type === "debit" ? row.balance_after + row.amount : row.balance_after - row.amount;
+	return {
+		action: MOVEMENT_ACTION[row.type] ?? `wallets.${row.type}`,
+		target: { type: "wallet", id: wallet.id },
+		changes: { balance: [before, row.balance_after] },
+		event: { type: "wallets.transacted", data: toTransaction(row) },
+	};
+}
+
 const WalletsService = defineService({
 	name: "wallets",
-	mixins: [DbMixin({ schema: "wallets", appendOnly: ["transactions"] }), IdempotencyMixin(), OutboxMixin()],
+	mixins: [DbMixin({ schema: "wallets", appendOnly: ["transactions"] }), IdempotencyMixin(), OutboxMixin(), WalletsMergeMixin],
 	settings: { rest: "/" },
 
 	actions: {
@@ -113,7 +127,9 @@ const WalletsService = defineService({
 						const existing = await q.findWalletOf(trx, clubId, client.id, currency);
 						throw new WalletExistsError({ walletId: existing!.id, currency });
 					}
-					return created(ctx, toWallet(row), `/api/v1/wallets/${row.id}`);
+					const wallet = toWallet(row);
+					await this.recordChange(trx, ctx, { action: "wallets.create", target: { type: "wallet", id: row.id }, changes: diffChanges(null, wallet) });
+					return created(ctx, wallet, `/api/v1/wallets/${row.id}`);
 				});
 			},
 		},
@@ -206,7 +222,7 @@ const WalletsService = defineService({
 				return this.move(ctx, async (trx: Knex.Transaction, onCommit: OnCommit) => {
 					const wallet = await this.resolveWallet(trx, ctx.meta.clubId, ctx.params);
 					const row = await this.credit(trx, { type: "top_up", id: crypto.randomUUID(), clubId: ctx.meta.clubId, walletId: wallet.id, amount: ctx.params.amount, reference: ctx.params.reference ?? null, refundOf: null });
-					return this.transacted(ctx, onCommit, wallet, row);
+					return this.transacted(ctx, onCommit, wallet, row, trx);
 				});
 			},
 		},
@@ -236,7 +252,7 @@ const WalletsService = defineService({
 						const now = await q.findWallet(trx, clubId, wallet.id);
 						throw new InsufficientFundsError({ walletId: wallet.id, balance: now?.balance ?? 0, amount: ctx.params.amount });
 					}
-					return this.transacted(ctx, onCommit, wallet, row);
+					return this.transacted(ctx, onCommit, wallet, row, trx);
 				});
 			},
 		},
@@ -287,7 +303,7 @@ const WalletsService = defineService({
 					}
 					const target: q.WalletRow = wallet ?? (await q.findWallet(trx, clubId, debit.wallet_id))!;
 					const row = await this.credit(trx, { type: "refund", id: crypto.randomUUID(), clubId, walletId: target.id, amount: value, reference: p.reference ?? null, refundOf: debit.id });
-					return this.transacted(ctx, onCommit, target, row);
+					return this.transacted(ctx, onCommit, target, row, trx);
 				});
 			},
 		},
@@ -310,7 +326,11 @@ const WalletsService = defineService({
 			params: { clientId: "string" },
 			async handler(this: any, ctx: Context<{ clientId: string }, HttpMeta>): Promise<{ closed: true }> {
 				if (UUID_RE.test(ctx.params.clientId)) {
-					const withMoney: string[] = await this.db.transaction((trx: Knex.Transaction) => q.closeClientWallets(trx, ctx.meta.clubId, ctx.params.clientId));
+					const withMoney: string[] = await this.db.transaction(async (trx: Knex.Transaction) => {
+						const r = await q.closeClientWallets(trx, ctx.meta.clubId, ctx.params.clientId);
+						await this.recordClosed(trx, ctx, r.closed, true);
+						return r.withMoney;
+					});
 					if (withMoney.length) throw new ConflictError("WALLET_NOT_EMPTY", "The client's wallet is not empty: refund or spend it first", { clientId: ctx.params.clientId });
 				}
 				return { closed: true };
@@ -321,7 +341,9 @@ const WalletsService = defineService({
 		reopenClientWallets: {
 			params: { clientId: "string" },
 			async handler(this: any, ctx: Context<{ clientId: string }, HttpMeta>): Promise<{ reopened: true }> {
-				if (UUID_RE.test(ctx.params.clientId)) await q.reopenClientWallets(this.db, ctx.meta.clubId, ctx.params.clientId);
+				if (UUID_RE.test(ctx.params.clientId)) {
+					await this.db.transaction(async (trx: Knex.Transaction) => this.recordClosed(trx, ctx, await q.reopenClientWallets(trx, ctx.meta.clubId, ctx.params.clientId), false));
+				}
 				return { reopened: true };
 			},
 		},
@@ -334,7 +356,7 @@ const WalletsService = defineService({
 			openapi: {
 				summary: "Reconcile every wallet with its ledger",
 				description:
-					"For every wallet of the club: balance = Σ top_up + Σ refund − Σ debit, the newest entry's balanceAfter = balance, and each entry's balanceAfter = the running sum of the entries up to it. " +
+					"For every wallet of the club: balance = Σ top_up + Σ refund + Σ transfer_in − Σ debit − Σ transfer_out, the newest entry's balanceAfter = balance, and each entry's balanceAfter = the running sum of the entries up to it. " +
 					"`ok` is true when `mismatches` is empty. Also on the bus as `wallets.reconcile`.",
 				tags: ["wallets"],
 				responses: {
@@ -395,7 +417,10 @@ const WalletsService = defineService({
 	},
 
 	created(this: any) {
-		this.batcher = new DebitBatcher(() => this.db);
+		this.batcher = new DebitBatcher(
+			() => this.db,
+			(trx, done) => this.recordChanges(trx, done.map(d => ({ ctx: d.ctx, entry: movementEntry(d.wallet, d.row) }))),
+		);
 	},
 
 	events: {
@@ -404,8 +429,10 @@ const WalletsService = defineService({
 			async handler(this: any, ctx: Context<{ clubId?: string; clientId?: string }>) {
 				const { clubId, clientId } = ctx.params ?? {};
 				if (typeof clubId !== "string" || !UUID_RE.test(clubId) || typeof clientId !== "string" || !UUID_RE.test(clientId)) return;
-				await closeOwner(this.db, clubId, clientId);
-				await q.closeEmptyClientWallets(this.db, clubId, clientId);
+				await this.db.transaction(async (trx: Knex.Transaction) => {
+					await closeOwner(trx, clubId, clientId);
+					await this.recordClosed(trx, ctx, await q.closeEmptyClientWallets(trx, clubId, clientId), true, clubId);
+				});
 			},
 		},
 	},
@@ -446,8 +473,18 @@ const WalletsService = defineService({
 			}
 		},
 
-		/** The 201 answer, and `wallets.transacted` once the movement has committed. */
-		transacted(this: any, ctx: Context<unknown, HttpMeta>, onCommit: OnCommit, wallet: q.WalletRow, row: q.TransactionRow): Transaction {
+		/** Audit entries of wallets closed (or opened again) around a client's deletion. */
+		async recordClosed(this: any, trx: Knex.Transaction, ctx: Context, walletIds: string[], closed: boolean, clubId?: string): Promise<void> {
+			await this.recordChange(
+				trx,
+				ctx,
+				walletIds.map(id => ({ clubId, action: closed ? "wallets.close" : "wallets.reopen", target: { type: "wallet", id }, changes: { closed: [!closed, closed] } })),
+			);
+		},
+
+		/** The movement's audit entry in its transaction; the 201 answer, and `wallets.transacted` once it has committed. */
+		async transacted(this: any, ctx: Context<unknown, HttpMeta>, onCommit: OnCommit, wallet: q.WalletRow, row: q.TransactionRow, trx: Knex.Transaction): Promise<Transaction> {
+			await this.recordChange(trx, ctx, movementEntry(wallet, row));
 			const transaction = toTransaction(row);
 			const event: TransactedEvent = { clubId: ctx.meta.clubId, walletId: wallet.id, clientId: wallet.client_id, transaction };
 			onCommit(() => ctx.emit("wallets.transacted", event));
@@ -484,6 +521,7 @@ const WalletsService = defineService({
 				reference: p.reference ?? null,
 				toBody: toTransaction,
 				claim: () => claimKey(this, ctx, key, hash), // club-wide, as the mixin does (awaited inside the batch)
+				ctx,
 			});
 			if (outcome.kind === "fallback") return null;
 			if (outcome.kind === "refused") throw outcome.err;

@@ -161,6 +161,7 @@ const WebhooksService = defineService({
 					"with the Standard Webhooks headers `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">`, " +
 					"keyed with the base64-decoded part of the secret after `whsec_`). A 2xx within 10 s delivers it; anything else is retried on WEBHOOK_RETRY_SCHEDULE_S, then failed.",
 				tags: ["webhooks"],
+				requestExample: { url: "https://hooks.example.com/clubhouse", events: ["clients.created", "wallets.transacted"], description: "Accounting sync" },
 				responses: { "201": { description: "The endpoint and its secret", schema: withSecret }, "422": URL_REFUSED },
 			},
 			async handler(this: any, ctx: Context<{ url: string; events: string[]; description?: string | null; status?: q.EndpointStatus }, HttpMeta>) {

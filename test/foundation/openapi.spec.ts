@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { app } from "../support/app";
+import { app, startCluster } from "../support/app";
+import { SERVICE_NAMES } from "../../moleculer.config";
 import { checkDocument } from "../../lib/openapi";
 import { ERROR_TYPES } from "../../lib/openapi/errors";
 import { SCHEMAS } from "../../lib/openapi/schemas";
@@ -78,6 +79,23 @@ describe("OpenAPI document", function () {
 			assert.ok(listed.has(type), `${file} throws ${type}, but no operation lists it (openapi.errors of the action)`);
 		}
 		for (const name of Object.keys(SCHEMAS)) assert.ok(doc.components.schemas[name], name);
+	});
+
+	it("when the gateway runs on its own node of a NATS cluster, then it serves the same complete document", async function () {
+		this.timeout(180_000);
+		const local = (await (await app()).http.get("/api/openapi.json")).body;
+		const started = Date.now();
+		const c = await startCluster([{ services: ["api"] }, { services: SERVICE_NAMES.filter(s => s !== "api") }]);
+		console.log(`      (cluster up in ${Date.now() - started} ms)`);
+		try {
+			const remote = (await c.http.get("/api/openapi.json")).body;
+			assert.deepEqual(checkDocument(remote), []);
+			assert.deepEqual(Object.keys(remote.paths).sort(), Object.keys(local.paths).sort());
+			assert.deepEqual(Object.keys(remote.components.schemas).sort(), Object.keys(local.components.schemas).sort());
+			assert.deepEqual(remote.paths["/api/v1/clients"].post, local.paths["/api/v1/clients"].post);
+		} finally {
+			await c.stop();
+		}
 	});
 
 	it("when the gateway serves an alias, then the document has that path and method", async () => {

@@ -94,7 +94,8 @@ describe("npm start (real processes)", function () {
 });
 
 describe("npm start: stopping and private data folders (real processes)", function () {
-	this.timeout(120_000);
+	// A first start (initdb) on a loaded machine can take a minute or more.
+	this.timeout(300_000);
 	const children: ChildProcess[] = [];
 	after(() => {
 		for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
@@ -138,7 +139,7 @@ describe("npm start: stopping and private data folders (real processes)", functi
 		assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
 		const port = await freePort();
 		const run = npmStart({ DATABASE_URL: undefined, TRANSPORTER: undefined, SERVICES: undefined, PLATFORM_API_KEY: undefined, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" });
-		await until(() => /Clubhouse is ready/.test(run.output()) || run.child.exitCode !== null, 90_000, "ready");
+		await until(() => /Clubhouse is ready/.test(run.output()) || run.child.exitCode !== null, 240_000, "ready");
 		assert.match(run.output(), /Clubhouse is ready/, run.output());
 		assert.equal(await listening(port), true);
 		const pgPid = Number(fs.readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);

@@ -41,6 +41,7 @@ async function buildFixtures(a: Running, club: TestClub): Promise<Fixtures> {
 	const email = `secret.${tag}@example.com`;
 	const client = ok(await h.post("/clients", { fullName: `Zebulon Secret ${tag}`, email, phone: "+34600111222", gender: "male", country: "ES", tags: [`secret-${tag}`] }, { key: club.staff }), "client");
 	ok(await h.put(`/clients/${client.id}/categories/${category.id}`, {}, { key: club.staff }), "client category");
+	const duplicate = ok(await h.post("/clients", { fullName: `Zebulon Secret ${tag}`, email: `dup.${email}`, phone: "+34600111222", gender: "male", country: "ES" }, { key: club.staff }), "duplicate client");
 	const wallet = ok(await h.post(`/clients/${client.id}/wallets`, { currency: "EUR" }, { key: club.staff }), "wallet");
 	const topUp = ok(await h.post(`/wallets/${wallet.id}/top-up`, { amount: 5000, reference: `secret-${tag}` }, { key: club.staff, idempotencyKey: `t-${tag}` }), "top-up");
 	const debit = ok(await h.post(`/wallets/${wallet.id}/debit`, { amount: 100 }, { key: club.staff, idempotencyKey: `d-${tag}` }), "debit");
@@ -77,6 +78,7 @@ async function buildFixtures(a: Running, club: TestClub): Promise<Fixtures> {
 			groups: group.id,
 			categories: category.id,
 			clients: client.id,
+			duplicateId: duplicate.id,
 			wallets: wallet.id,
 			bookings: single.bookings[0].id,
 			imports: job.id,
@@ -112,6 +114,7 @@ function bodyFor(op: Op, f: Fixtures): unknown {
 		"PATCH /clients/{id}": { notes: "changed" },
 		"PUT /clients/{id}/categories/{categoryId}": {},
 		"POST /clients/{id}/wallets": { currency: "USD" },
+		"POST /clients/{id}/merge": { sourceId: f.ids.duplicateId, dryRun: true },
 		"PATCH /groups/{id}": { maxFutureBookings: 2 },
 		"PATCH /categories/{id}": { description: "changed" },
 		"PUT /products/{productId}/access": { kind: "product", groupIds: [] },

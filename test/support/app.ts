@@ -118,7 +118,7 @@ let shared: Promise<Running> | null = null;
 
 /** The shared single-process app (every service, no transporter), started on first use. */
 export function app(): Promise<Running> {
-	shared = shared ?? startCluster([{ services: ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import", "staff", "webhooks"] }], { transporter: false });
+	shared = shared ?? startCluster([{ services: ["api", "clubs", "clients", "groups", "wallets", "booking-guard", "import", "staff", "webhooks", "audit"] }], { transporter: false });
 	return shared;
 }
 

@@ -163,6 +163,20 @@ export const Checkbox = forwardRef<HTMLInputElement, { label: string } & Omit<Co
 	);
 });
 
+/** A dialog's buttons: Cancel, then the one that submits its form. */
+export function DialogActions({ close, submit, variant = "primary", isDisabled, children }: { close: () => void; submit: string; variant?: Variant; isDisabled?: boolean; children?: ReactNode }) {
+	const { t } = useTranslation();
+	return (
+		<div className="dialog-actions">
+			<Button onPress={close}>{t("common.cancel")}</Button>
+			{children}
+			<Button type="submit" variant={variant} isDisabled={isDisabled}>
+				{submit}
+			</Button>
+		</div>
+	);
+}
+
 /** An error in words, announced (role alert). */
 export function ErrorAlert({ error, children }: { error?: unknown; children?: ReactNode }) {
 	const text = useErrorText();

@@ -1,6 +1,6 @@
 /** Server state several screens read: the club's groups, categories and tags. */
-import { useQuery } from "@tanstack/react-query";
-import { clientsTags, groupsList, groupsListCategories } from "../api/generated/sdk.gen";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { clientsTags, groupsList, groupsListCategories, groupsSetDefaultGroup } from "../api/generated/sdk.gen";
 import { data, THROW } from "./api";
 import type { Category, Group } from "./types";
 
@@ -45,4 +45,13 @@ export function useTags() {
 export function useGroupMap(): Map<string, Group> {
 	const groups = useGroups().data ?? [];
 	return new Map(groups.map(g => [g.id, g]));
+}
+
+/** Makes a group the club's default (Groups and Settings both offer it). */
+export function useSetDefaultGroup() {
+	const qc = useQueryClient();
+	return useMutation({
+		mutationFn: (groupId: string) => data(groupsSetDefaultGroup({ body: { groupId }, ...THROW })),
+		onSuccess: () => qc.invalidateQueries({ queryKey: ["groups"] }),
+	});
 }

@@ -361,6 +361,22 @@ describe("Webhooks", function () {
 			assert.equal((await deliveries(elsewhere.id, other)).length, 0);
 		});
 
+		it("when a client is created, changed and deleted through the API, then clients.created, clients.updated and clients.deleted reach the endpoint with the entity as the API shows it", async () => {
+			const ep = await register("/clients-api", { events: ["clients.created", "clients.updated", "clients.deleted"] }, mine);
+			const made = await a.http.post("/clients", { fullName: "Lucía Webhook", email: "lucia.webhook@example.com", phone: "+34600999111", gender: "female", country: "ES" }, { key: mine.staff });
+			assert.equal(made.status, 201, made.text);
+			const id = made.body.id;
+			await a.http.patch(`/clients/${id}`, { notes: "Prefers mornings" }, { key: mine.staff });
+			const shown = (await a.http.get(`/clients/${id}`, { key: mine.staff })).body;
+			assert.equal((await a.http.del(`/clients/${id}`, { key: mine.staff })).status, 204);
+			const got = await until(() => at("/clients-api"), l => l.length === 3, "three client events");
+			const byType = new Map(got.map(r => [(new Webhook(ep.secret).verify(r.body, r.headers) as any).type, JSON.parse(r.body)]));
+			assert.equal(byType.get("clients.created").data.id, id);
+			assert.equal(byType.get("clients.created").data.email, "lucia.webhook@example.com");
+			assert.deepEqual(byType.get("clients.updated").data, shown);
+			assert.deepEqual(byType.get("clients.deleted").data, { clientId: id });
+		});
+
 		it("when the same outbox entry arrives twice, then it is delivered once per endpoint; entries without a webhook event are ignored", async () => {
 			const ep = await register("/events-replay", {}, mine);
 			const webhooks: any = a.brokers[0].getLocalService("webhooks");

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useGroups } from "../../lib/queries";
-import { Button, DialogButton, ErrorAlert, Notice, SelectInput, TextInput } from "../../components/ui";
+import { Button, DialogButton, ErrorAlert, Notice, SelectInput, TextInput, DialogActions } from "../../components/ui";
 import { useBulkUpdate } from "./api";
 
 export function splitTags(text: string): string[] {
@@ -53,12 +53,7 @@ function MoveForm({ ids, onDone, close }: { ids: string[]; onDone: (n: number) =
 				))}
 			</SelectInput>
 			<ErrorAlert error={bulk.error ?? undefined} />
-			<div className="dialog-actions">
-				<Button onPress={close}>{t("common.cancel")}</Button>
-				<Button type="submit" variant="primary" isDisabled={!groupId || bulk.isPending}>
-					{t("clients.move")}
-				</Button>
-			</div>
+			<DialogActions close={close} submit={t("clients.move")} variant="primary" isDisabled={!groupId || bulk.isPending} />
 		</form>
 	);
 }

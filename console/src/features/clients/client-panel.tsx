@@ -11,7 +11,7 @@ import { toMinor, useFormat } from "../../lib/format";
 import { useCategories, useGroupMap } from "../../lib/queries";
 import { useCan, useClub } from "../../lib/session";
 import type { Booking, Client, Transaction, Wallet } from "../../lib/types";
-import { Badge, Button, DialogButton, ErrorAlert, Loading, Notice, SelectInput, TextInput } from "../../components/ui";
+import { Badge, Button, DialogButton, ErrorAlert, Loading, Notice, SelectInput, TextInput, DialogActions } from "../../components/ui";
 import {
 	useBookings,
 	useCancelBooking,
@@ -334,12 +334,7 @@ function TopUpForm({ client, currency, walletId, close }: { client: Client; curr
 		>
 			<TextInput label={t("panel.amount")} value={amount} onChange={setAmount} inputMode="decimal" autoFocus isRequired error={invalid ?? undefined} description={t("panel.amountHint", { currency })} />
 			<ErrorAlert error={topUp.error ?? undefined} />
-			<div className="dialog-actions">
-				<Button onPress={close}>{t("common.cancel")}</Button>
-				<Button type="submit" variant="primary" isDisabled={topUp.isPending}>
-					{t("panel.topUp")}
-				</Button>
-			</div>
+			<DialogActions close={close} submit={t("panel.topUp")} variant="primary" isDisabled={topUp.isPending} />
 		</form>
 	);
 }
@@ -382,12 +377,7 @@ function RefundForm({ client, wallet, tx, close }: { client: Client; wallet: Wal
 		>
 			<TextInput label={t("panel.amount")} value={amount} onChange={setAmount} inputMode="decimal" autoFocus error={invalid ?? undefined} description={t("panel.refundHint")} />
 			<ErrorAlert error={refund.error ?? undefined} />
-			<div className="dialog-actions">
-				<Button onPress={close}>{t("common.cancel")}</Button>
-				<Button type="submit" variant="primary" isDisabled={refund.isPending}>
-					{t("panel.refund")}
-				</Button>
-			</div>
+			<DialogActions close={close} submit={t("panel.refund")} variant="primary" isDisabled={refund.isPending} />
 		</form>
 	);
 }

@@ -1,0 +1,89 @@
+/**
+ * The booking guard's step of a client merge (coordinated by services/clients/clients.merge.ts):
+ * every booking of the source (any status, past and future, series included) is re-owned by
+ * the target, under both clients' reservation locks (taken in id order, so two merges of the
+ * same pair cannot deadlock), so no reservation of either counts its bookings meanwhile.
+ * Idempotent: run again, it finds nothing left to move. The target's future-booking limit is
+ * not enforced retroactively: the bookings move as they are, and the answer says how many
+ * future bookings the target now has (the coordinator compares them with the group's limit).
+ */
+import type { Context, ServiceSchema } from "moleculer";
+import type { Knex } from "knex";
+import type { HttpMeta } from "../../lib/http";
+import { UUID_RE } from "../../lib/tenant.middleware";
+import { FactCache } from "./booking-guard.cache";
+import * as q from "./booking-guard.queries";
+
+const uuid = { type: "string", pattern: UUID_RE } as const;
+
+interface PairParams {
+	sourceId: string;
+	targetId: string;
+}
+
+export interface MergeBookings {
+	/** Bookings of the source (moved, or that would move). */
+	bookings: number;
+	/** The target's confirmed future bookings once the source's are its own. */
+	targetFutureBookings: number;
+}
+
+async function countBookings(db: q.Db, clubId: string, clientId: string): Promise<number> {
+	const [row] = await db("bookings").where({ club_id: clubId, client_id: clientId }).count<{ count: number }[]>("* as count");
+	return Number(row.count);
+}
+
+export const BookingGuardMergeMixin: Partial<ServiceSchema> = {
+	actions: {
+		/** Internal (merge dry run): how many bookings would move, and the target's future bookings after. */
+		mergePlan: {
+			params: { $$strict: true, ...{ sourceId: uuid, targetId: uuid } },
+			async handler(this: any, ctx: Context<PairParams, HttpMeta>): Promise<MergeBookings> {
+				const clubId = ctx.meta.clubId;
+				const { sourceId, targetId } = ctx.params;
+				const now = new Date();
+				const [bookings, sourceFuture, targetFuture] = await Promise.all([
+					countBookings(this.db, clubId, sourceId),
+					q.countFuture(this.db, clubId, sourceId, now),
+					q.countFuture(this.db, clubId, targetId, now),
+				]);
+				return { bookings, targetFutureBookings: sourceFuture + targetFuture };
+			},
+		},
+
+		/** Internal: re-owns every booking of the source by the target (idempotent). */
+		moveClientBookings: {
+			params: { $$strict: true, sourceId: uuid, targetId: uuid },
+			async handler(this: any, ctx: Context<PairParams, HttpMeta>): Promise<MergeBookings> {
+				const clubId = ctx.meta.clubId;
+				const { sourceId, targetId } = ctx.params;
+				const out: MergeBookings = await this.db.transaction(async (trx: Knex.Transaction) => {
+					for (const id of [sourceId, targetId].sort()) await q.lockClient(trx, clubId, id);
+					const moved = await trx("bookings").where({ club_id: clubId, client_id: sourceId }).update({ client_id: targetId });
+					return { bookings: Number(moved), targetFutureBookings: await q.countFuture(trx, clubId, targetId, new Date()) };
+				});
+				this.forgetMerged(clubId, sourceId, targetId);
+				return out;
+			},
+		},
+	},
+
+	events: {
+		/** Every node forgets what it cached about both clients (their bookings changed owner). */
+		"clients.merged": {
+			handler(this: any, ctx: Context<{ clubId?: string; targetId?: string; sourceId?: string }>) {
+				const { clubId, targetId, sourceId } = ctx.params ?? {};
+				if (typeof clubId === "string" && typeof targetId === "string" && typeof sourceId === "string") this.forgetMerged(clubId, sourceId, targetId);
+			},
+		},
+	},
+
+	methods: {
+		forgetMerged(this: any, clubId: string, sourceId: string, targetId: string) {
+			for (const id of [sourceId, targetId]) {
+				this.facts.invalidate(FactCache.key(clubId, "future", id));
+				this.facts.invalidate(FactCache.key(clubId, "client", id));
+			}
+		},
+	},
+};
