@@ -14,12 +14,13 @@ import { listParams, paginate, type Page } from "../../lib/pagination";
 import { NotFoundError, invalid } from "../../lib/errors";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import type { HttpMeta } from "../../lib/http";
+import { pageOf } from "../../lib/openapi";
 import * as q from "./audit.queries";
 
 export interface AuditEntry {
 	id: string;
 	at: string;
-	actor: { type: string; id: string; name: string | null };
+	actor: { type: string; id: string; name: string };
 	action: string;
 	target: { type: string; id: string };
 	changes: Record<string, [unknown, unknown]> | null;
@@ -29,27 +30,15 @@ export interface AuditEntry {
 const toEntry = (r: q.EntryRow): AuditEntry => ({
 	id: r.id,
 	at: new Date(r.at).toISOString(),
-	actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name },
+	actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name ?? r.actor_id },
 	action: r.action,
 	target: { type: r.target_type, id: r.target_id },
 	changes: r.changes,
 	requestId: r.request_id,
 });
 
-const str = { type: "string" };
-export const auditEntrySchema = {
-	type: "object",
-	properties: {
-		id: { type: "string", format: "uuid" },
-		at: { type: "string", format: "date-time" },
-		actor: { type: "object", properties: { type: { enum: ["staff", "key", "platform", "service"] }, id: str, name: { type: ["string", "null"] } } },
-		action: { type: "string", description: "`<service>.<verb>`, e.g. `clients.update`" },
-		target: { type: "object", properties: { type: { type: "string", description: "e.g. client, group, category, product, wallet, booking, series, import, club, apiKey, staff, webhook" }, id: str } },
-		changes: { type: ["object", "null"], description: "Updates: `{ field: [before, after] }`; null when the change has no field values (a delete)", additionalProperties: { type: "array", minItems: 2, maxItems: 2 } },
-		requestId: { type: ["string", "null"] },
-	},
-};
-const entryPage = { type: "object", properties: { items: { type: "array", items: auditEntrySchema }, nextCursor: { type: ["string", "null"] } } };
+/** The AuditEntry shape of the OpenAPI document (lib/openapi/schemas.ts). */
+const entryPage = pageOf("AuditEntry");
 
 /** The clients a message erases: a client deletion, or the source of a merge. */
 export function erasedClients(m: OutboxMessage): string[] {

@@ -1,8 +1,8 @@
 /**
  * Acceptance suite support: every spec under test/acceptance runs twice, once on the
  * embedded-style app (one broker, no transporter) and once on a six-node cluster over the
- * real nats-server (gateway | clubs+groups | clients | wallets+booking-guard | import | a
- * second gateway). Tests are written from API.md / PRODUCT.md as an outside integrator
+ * real nats-server (gateway | clubs+groups+staff | clients | wallets+booking-guard |
+ * import+webhooks | a second gateway). Tests are written from API.md / PRODUCT.md as an outside integrator
  * would: through the gateway, and on the bus through a broker that hosts no domain service.
  */
 import crypto from "node:crypto";
@@ -81,7 +81,7 @@ function topology(name: TopologyName): Promise<Env> {
 			{ services: ["clubs", "groups", "staff"] },
 			{ services: ["clients"] },
 			{ services: ["wallets", "booking-guard"] },
-			{ services: ["import"] },
+			{ services: ["import", "webhooks"] },
 			{ services: ["api"] },
 		]);
 		return withListener(name, c);
