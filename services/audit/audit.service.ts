@@ -5,6 +5,7 @@
  * No route changes or deletes an entry. Erasing a client (its `clients.delete` entry, or a merge
  * that erases the source) replaces the personal values in that client's entries with null.
  */
+import { pageOf, ref } from "../../lib/openapi";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
@@ -36,20 +37,8 @@ const toEntry = (r: q.EntryRow): AuditEntry => ({
 	requestId: r.request_id,
 });
 
-const str = { type: "string" };
-export const auditEntrySchema = {
-	type: "object",
-	properties: {
-		id: { type: "string", format: "uuid" },
-		at: { type: "string", format: "date-time" },
-		actor: { type: "object", properties: { type: { enum: ["staff", "key", "platform", "service"] }, id: str, name: { type: ["string", "null"] } } },
-		action: { type: "string", description: "`<service>.<verb>`, e.g. `clients.update`" },
-		target: { type: "object", properties: { type: { type: "string", description: "e.g. client, group, category, product, wallet, booking, series, import, club, apiKey, staff, webhook" }, id: str } },
-		changes: { type: ["object", "null"], description: "Updates: `{ field: [before, after] }`; null when the change has no field values (a delete)", additionalProperties: { type: "array", minItems: 2, maxItems: 2 } },
-		requestId: { type: ["string", "null"] },
-	},
-};
-const entryPage = { type: "object", properties: { items: { type: "array", items: auditEntrySchema }, nextCursor: { type: ["string", "null"] } } };
+export const auditEntrySchema = ref("AuditEntry");
+const entryPage = pageOf("AuditEntry");
 
 /** The clients a message erases: a client deletion, or the source of a merge. */
 export function erasedClients(m: OutboxMessage): string[] {
