@@ -5,7 +5,6 @@
  * No route changes or deletes an entry. Erasing a client (its `clients.delete` entry, or a merge
  * that erases the source) replaces the personal values in that client's entries with null.
  */
-import { pageOf, ref } from "../../lib/openapi";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
@@ -15,12 +14,13 @@ import { listParams, paginate, type Page } from "../../lib/pagination";
 import { NotFoundError, invalid } from "../../lib/errors";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import type { HttpMeta } from "../../lib/http";
+import { pageOf } from "../../lib/openapi";
 import * as q from "./audit.queries";
 
 export interface AuditEntry {
 	id: string;
 	at: string;
-	actor: { type: string; id: string; name: string | null };
+	actor: { type: string; id: string; name: string };
 	action: string;
 	target: { type: string; id: string };
 	changes: Record<string, [unknown, unknown]> | null;
@@ -30,14 +30,14 @@ export interface AuditEntry {
 const toEntry = (r: q.EntryRow): AuditEntry => ({
 	id: r.id,
 	at: new Date(r.at).toISOString(),
-	actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name },
+	actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name ?? r.actor_id },
 	action: r.action,
 	target: { type: r.target_type, id: r.target_id },
 	changes: r.changes,
 	requestId: r.request_id,
 });
 
-export const auditEntrySchema = ref("AuditEntry");
+/** The AuditEntry shape of the OpenAPI document (lib/openapi/schemas.ts). */
 const entryPage = pageOf("AuditEntry");
 
 /** The clients a message erases: a client deletion, or the source of a merge. */

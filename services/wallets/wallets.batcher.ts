@@ -13,9 +13,13 @@
  *      against the locked balance; the ledger rows go in with one INSERT, the balance with
  *      one UPDATE (CHECK balance >= 0 still guards it);
  *   3. every key's answer (201 + entry, or 409 INSUFFICIENT_FUNDS) is stored, then COMMIT.
- * The keys were claimed club-wide before (claimKey in batchedDebit), as the mixin does, and
- * the stored answers have the mixin's shape (storedError), so a replay through the mixin
- * answers exactly what the batch answered.
+ * That is six round trips per batch (BEGIN; keys + lock; balance + ledger; audit entries; answers; COMMIT):
+ * on a busy database the round trips under the lock are what a hot wallet pays for.
+ * Each key is also claimed club-wide (claimKey, as the mixin does): the claims go out as the
+ * batch starts and are awaited under the lock before anything is decided, so their round
+ * trip overlaps the batch's first one; a key the club used for another request gets its
+ * 422 IDEMPOTENCY_KEY_REUSED stored like any answer. The stored answers have the mixin's
+ * shape (storedError), so a replay through the mixin answers exactly what the batch did.
  * If the transaction fails, nothing of it exists: a lock timeout or deadlock sends every
  * item through the mixin one by one; any other error fails them all (a retry is safe).
  * Several nodes batching the same wallet queue on its row lock.
@@ -24,6 +28,7 @@ import type { Knex } from "knex";
 import { IDEMPOTENCY_TABLE, storedError } from "../../mixins/idempotency.mixin";
 import type { TransactionRow, WalletRow } from "./wallets.queries";
 import { InsufficientFundsError } from "./wallets.errors";
+import { isClientError } from "../../lib/errors";
 
 export const MAX_BATCH = 256;
 const ACTION = "wallets.debit";
@@ -38,6 +43,8 @@ export interface DebitItem {
 	amount: number;
 	reference: string | null;
 	toBody(row: TransactionRow): unknown;
+	/** The key's club-wide claim (mixins/idempotency.claims.ts); rejects 422 when the club used the key for another request. */
+	claim(): Promise<void>;
 	/** The caller's context: whose debit it is (the audit entry's actor and request). */
 	ctx: unknown;
 }
@@ -45,7 +52,7 @@ export interface DebitItem {
 /** Records the audit entries of the batch's debits inside its transaction (the outbox). */
 export type RecordDebits = (trx: Knex.Transaction, done: Array<{ ctx: unknown; wallet: WalletRow; row: TransactionRow }>) => Promise<void>;
 
-export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError } | { kind: "fallback" };
+export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError | Error } | { kind: "fallback" };
 
 interface Pending {
 	item: DebitItem;
@@ -103,9 +110,12 @@ export class DebitBatcher {
 			else inBatch.push(p);
 			seen.add(p.item.key);
 		}
+		// The club-wide claims go out now and are awaited under the lock, before anything is
+		// decided: the claim's round trip overlaps the batch's first one instead of preceding it.
+		const claims = new Map<Pending, Promise<unknown>>(inBatch.map(p => [p, p.item.claim().then(() => null, (err: unknown) => err)]));
 		let outcomes: Map<Pending, DebitOutcome>;
 		try {
-			outcomes = await this.db().transaction(trx => this.apply(trx, inBatch));
+			outcomes = await this.db().transaction(trx => this.apply(trx, inBatch, claims));
 		} catch (err: any) {
 			if (FALL_BACK.has(err?.code)) {
 				for (const p of batch) p.resolve({ kind: "fallback" });
@@ -118,29 +128,45 @@ export class DebitBatcher {
 		for (const p of repeats) p.resolve({ kind: "fallback" });
 	}
 
-	private async apply(trx: Knex.Transaction, batch: Pending[]): Promise<Map<Pending, DebitOutcome>> {
+	private async apply(trx: Knex.Transaction, batch: Pending[], claims: Map<Pending, Promise<unknown>>): Promise<Map<Pending, DebitOutcome>> {
 		const out = new Map<Pending, DebitOutcome>();
 		const { clubId, walletId } = batch[0].item;
-		await trx.raw(`SET LOCAL lock_timeout = '10000ms'`);
+		// One round trip: the lock timeout, the keys (ON CONFLICT DO NOTHING: a key that exists
+		// leaves the batch), then the wallet's row lock. Round trips are what a hot wallet pays
+		// for, under its lock, on a busy database.
 		const keys = JSON.stringify(batch.map(p => ({ key: p.item.key, hash: p.item.hash })));
-		const inserted = await trx.raw(
-			`INSERT INTO ${IDEMPOTENCY_TABLE} (club_id, key, request_hash, action)
-			 SELECT ?, u.key, u.hash, ? FROM json_to_recordset(?::json) AS u(key text, hash text)
-			 ON CONFLICT DO NOTHING RETURNING key`,
-			[clubId, ACTION, keys],
+		const claimed = await trx.raw(
+			`WITH cfg AS MATERIALIZED (SELECT set_config('lock_timeout', '10000ms', true) AS v),
+			 k AS (
+				INSERT INTO ${IDEMPOTENCY_TABLE} (club_id, key, request_hash, action)
+				SELECT ?, u.key, u.hash, ? FROM json_to_recordset(?::json) AS u(key text, hash text), cfg
+				ON CONFLICT DO NOTHING RETURNING key
+			 )
+			 SELECT w.*, (SELECT coalesce(json_agg(k.key), '[]'::json) FROM k) AS fresh_keys
+			   FROM wallets w WHERE w.club_id = ? AND w.id = ? FOR UPDATE OF w`,
+			[clubId, ACTION, keys, clubId, walletId],
 		);
-		const mine = new Set<string>(inserted.rows.map((r: { key: string }) => r.key));
-		const fresh = batch.filter(p => mine.has(p.item.key));
-		if (!fresh.length) return out;
-
-		const wallet: WalletRow | undefined = await trx("wallets").where({ club_id: clubId, id: walletId }).forUpdate().first();
+		const found = claimed.rows[0] as (WalletRow & { fresh_keys: string[] }) | undefined;
 		// Unknown wallet: undo the keys; the mixin answers (and stores) the 404 for each.
-		if (!wallet) throw Object.assign(new Error("no such wallet"), { name: "WalletNotFound", code: "WALLET_NOT_FOUND" });
-		const locked = wallet;
+		if (!found) throw Object.assign(new Error("no such wallet"), { name: "WalletNotFound", code: "WALLET_NOT_FOUND" });
+		const { fresh_keys: freshKeys, ...wallet } = found;
+		const mine = new Set<string>(freshKeys);
+		const inserted = batch.filter(p => mine.has(p.item.key));
+		const answers: Array<{ key: string; status: number; response: unknown; error: unknown }> = [];
+		// A key the club already used for another request: 422, stored under the key like any answer.
+		const fresh: Pending[] = [];
+		for (const p of inserted) {
+			const err: any = await claims.get(p);
+			if (!err) fresh.push(p);
+			else if (isClientError(err)) {
+				out.set(p, { kind: "refused", err });
+				answers.push({ key: p.item.key, status: err.code, response: null, error: storedError(err) });
+			} else throw err; // the claims could not be checked: nothing of the batch is kept
+		}
+		const locked = wallet as WalletRow;
 		const start: number = locked.balance;
 		let balance = start;
 		const debits: Array<{ p: Pending; balanceAfter: number }> = [];
-		const answers: Array<{ key: string; status: number; response: unknown; error: unknown }> = [];
 		for (const p of fresh) {
 			if (balance >= p.item.amount) {
 				balance -= p.item.amount;
@@ -153,19 +179,21 @@ export class DebitBatcher {
 		}
 		if (debits.length) {
 			const rows = JSON.stringify(debits.map((d, n) => ({ id: d.p.item.id, amount: d.p.item.amount, balance_after: d.balanceAfter, reference: d.p.item.reference, n })));
+			// The balance and the ledger rows in one statement (under the lock taken above).
 			const res = await trx.raw(
-				`INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after, reference)
-				 SELECT u.id, ?, ?, 'debit', u.amount, u.balance_after, u.reference
-				   FROM json_to_recordset(?::json) AS u(id uuid, amount int8, balance_after int8, reference text, n int)
+				`WITH w AS (
+					UPDATE wallets SET balance = ?, updated_at = date_trunc('milliseconds', clock_timestamp())
+					 WHERE club_id = ? AND id = ? AND balance = ? RETURNING id
+				 )
+				 INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after, reference)
+				 SELECT u.id, ?, w.id, 'debit', u.amount, u.balance_after, u.reference
+				   FROM json_to_recordset(?::json) AS u(id uuid, amount int8, balance_after int8, reference text, n int), w
 				  ORDER BY u.n
 				 RETURNING *`,
-				[clubId, wallet.id, rows],
+				[balance, clubId, wallet.id, start, clubId, rows],
 			);
+			if (res.rows.length !== debits.length) throw Object.assign(new Error("wallet balance changed under its row lock"), { name: "LedgerInvariantError" });
 			const byId = new Map<string, TransactionRow>(res.rows.map((r: TransactionRow) => [r.id, r]));
-			const moved = await trx("wallets")
-				.where({ club_id: clubId, id: wallet.id, balance: start })
-				.update({ balance, updated_at: trx.raw("date_trunc('milliseconds', clock_timestamp())") });
-			if (moved !== 1) throw Object.assign(new Error("wallet balance changed under its row lock"), { name: "LedgerInvariantError" });
 			await this.record(trx, debits.map(d => ({ ctx: d.p.item.ctx, wallet, row: byId.get(d.p.item.id)! })));
 			for (const d of debits) {
 				const row = byId.get(d.p.item.id)!;

@@ -511,7 +511,6 @@ const WalletsService = defineService({
 				}
 			}
 			const hash = requestHash(ctx);
-			await claimKey(this, ctx, key, hash); // club-wide, as the mixin does
 			const outcome: DebitOutcome = await this.batcher.debit({
 				clubId,
 				walletId,
@@ -521,6 +520,7 @@ const WalletsService = defineService({
 				amount: p.amount,
 				reference: p.reference ?? null,
 				toBody: toTransaction,
+				claim: () => claimKey(this, ctx, key, hash), // club-wide, as the mixin does (awaited inside the batch)
 				ctx,
 			});
 			if (outcome.kind === "fallback") return null;

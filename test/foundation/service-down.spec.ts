@@ -29,7 +29,7 @@ describe("A service with no live node", function () {
 		await importNode!.stop();
 		c.brokers.splice(c.brokers.indexOf(importNode!), 1);
 		importNode = null;
-		for (let i = 0; i < 100 && gateway.registry.getServiceList({}).some((s: any) => s.name === "import"); i++) await new Promise(r => setTimeout(r, 20));
+		for (let i = 0; i < 500 && gateway.registry.getServiceList({}).some((s: any) => s.name === "import"); i++) await new Promise(r => setTimeout(r, 20));
 		const expectUnavailable = async (when: string) => {
 			for (const path of ["/imports", "/imports/00000000-0000-4000-8000-000000000000", "/clients"]) {
 				const res = await c.http.get(path, { key: club.viewer });

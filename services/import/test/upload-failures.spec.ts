@@ -72,7 +72,7 @@ describe("Imports: uploads that break on the wire", function () {
 		assert.equal(res.status, 400, JSON.stringify(res));
 		assert.equal(JSON.parse(res.text).type, "UPLOAD_INCOMPLETE");
 		const job = await latestJob(http, c.viewer);
-		const ended = await failsWithin(http, c.viewer, job.id, 5000);
+		const ended = await failsWithin(http, c.viewer, job.id, 10_000);
 		assert.match(ended.error, /multipart|end of the file|interrupted/i);
 		assert.equal((await http.get("/health")).status, 200, "the node is still up");
 	});
@@ -120,7 +120,7 @@ async function cutUpload(running: Running, form: "text/csv" | "multipart", frami
 	const body = framing === "chunked" ? `${Buffer.byteLength(sent).toString(16)}\r\n${sent}\r\n` : sent;
 	await rawRequest(running.baseUrl, head, body, { cut: true });
 	const job = await latestJob(http, c.viewer);
-	const ended = await failsWithin(http, c.viewer, job.id, 5000);
+	const ended = await failsWithin(http, c.viewer, job.id, 10_000);
 	assert.match(ended.error, /interrupted|incomplete/);
 	assert.equal((await http.get("/health")).status, 200, "the node is still up");
 }
@@ -159,7 +159,7 @@ describe("Imports: a chunked upload over the size limit", function () {
 		});
 		assert.equal(status, 413);
 		const [job] = (await running.http.get("/imports", { key: c.viewer })).body.items;
-		const ended = await waitForJob(running.http, c.viewer, job.id, 5000);
+		const ended = await waitForJob(running.http, c.viewer, job.id, 10_000);
 		assert.equal(ended.status, "failed");
 		assert.match(ended.error, /larger than the limit of 50000 bytes/);
 		assert.deepEqual([ended.created, ended.updated, ended.processedRows], [0, 0, 0], JSON.stringify(ended));

@@ -196,6 +196,37 @@ describe("Staff members (single process)", () => {
 		assert.ok(!text.includes(PASSWORD) && !text.includes("not-my-password") && !text.includes(cookie.split("=")[1]));
 	});
 
+	it("when a member is invited, signs in, fails, signs out and is disabled, then GET /audit shows each once with its actor", async () => {
+		const m = await activeMember(a.http, club);
+		assert.equal((await a.http.post("/session", { email: m.email, password: "not-my-password" })).status, 401);
+		const { cookie, body } = await signIn(a.http, m.email);
+		assert.equal((await a.http.del("/session", withCookie(cookie))).status, 204);
+		assert.equal((await a.http.patch(`/staff/${m.id}`, { status: "disabled" }, { key: club.admin })).status, 200);
+		const want = ["staff.create", "staff.accept", "staff.signInFailed", "staff.signIn", "staff.signOut", "staff.update"];
+		let items: any[] = [];
+		for (const until = Date.now() + 10_000; Date.now() < until; await new Promise(r => setTimeout(r, 100))) {
+			items = (await a.http.get(`/audit?targetType=staff&targetId=${m.id}`, { key: club.admin })).body.items ?? [];
+			if (items.length >= want.length) break;
+		}
+		assert.deepEqual(items.map(e => e.action).reverse(), want, JSON.stringify(items));
+		const by = Object.fromEntries(items.map(e => [e.action, e]));
+		assert.equal(by["staff.create"].actor.type, "key");
+		assert.equal(by["staff.signIn"].actor.id, body.actor.id);
+		assert.equal(by["staff.signInFailed"].actor.id, m.id);
+		assert.deepEqual(by["staff.update"].changes, { status: ["active", "disabled"] });
+		// A member's own session is the actor of what it changes.
+		const boss = await activeMember(a.http, club, { role: "admin", name: "Boss Person" });
+		const bossSession = await signIn(a.http, boss.email);
+		const made = await a.http.post("/api-keys", { name: "by a person", role: "viewer" }, withCookie(bossSession.cookie));
+		let keyEntries: any[] = [];
+		for (const until = Date.now() + 10_000; Date.now() < until && !keyEntries.length; await new Promise(r => setTimeout(r, 100))) {
+			keyEntries = (await a.http.get(`/audit?targetType=apiKey&targetId=${made.body.id}`, { key: club.admin })).body.items ?? [];
+		}
+		assert.equal(keyEntries.length, 1);
+		assert.deepEqual(keyEntries[0].actor, { type: "staff", id: boss.id, name: "Boss Person" });
+		assert.ok(!JSON.stringify([...items, ...keyEntries]).includes(PASSWORD), "no secret in the trail");
+	});
+
 	describe("LAST_ADMIN", () => {
 		it("when the only admin key is revoked, then 409 LAST_ADMIN and it still works", async () => {
 			const c = await newClub(a.http);

@@ -11,6 +11,8 @@ export interface Received {
 	headers: Record<string, string>;
 	body: string;
 	at: number;
+	/** The sender went away before it got an answer (e.g. its node was killed). */
+	aborted?: boolean;
 }
 
 export type Answer = { status: number; delayMs?: number; body?: string; headers?: Record<string, string> } | "hold";
@@ -52,7 +54,10 @@ export async function startReceiver(respond: (req: Received) => Answer = () => (
 			const id = rec.headers["webhook-id"] ?? "";
 			if (open.get(id)) r.overlaps.push(id);
 			open.set(id, (open.get(id) ?? 0) + 1);
-			res.on("close", () => open.set(id, (open.get(id) ?? 1) - 1));
+			res.on("close", () => {
+				open.set(id, (open.get(id) ?? 1) - 1);
+				if (!res.writableFinished) rec.aborted = true;
+			});
 			r.received.push(rec);
 			r.onRequest?.(rec);
 			const answer = r.respond(rec);
