@@ -121,7 +121,7 @@ const StaffService = defineService({
 						const invitation = await this.issueInvitation(trx, clubId, id);
 						const changes = Object.fromEntries((["name", "email", "role", "status"] as const).map(f => [f, [null, row[f]]]));
 						await this.recordChange(trx, ctx, { action: "staff.create", target: { type: "staff", id }, changes });
-						ctx.meta.$responseHeaders = NO_STORE;
+						ctx.meta.$responseHeaders = { ...NO_STORE };
 						return created(ctx, { ...toMember(row), invitation }, `/api/v1/staff/${id}`);
 					});
 				} catch (e) {
@@ -156,7 +156,7 @@ const StaffService = defineService({
 					return { body: { ...toMember(row), invitation }, ended };
 				});
 				await this.forgetSessions(ctx, ended);
-				ctx.meta.$responseHeaders = NO_STORE;
+				ctx.meta.$responseHeaders = { ...NO_STORE };
 				return created(ctx, body, `/api/v1/staff/${body.id}`);
 			},
 		},
@@ -455,7 +455,7 @@ const StaffService = defineService({
 			return (await ctx.call("clubs.get", {}, { meta: { clubId } })) as { id: string; name: string };
 		},
 
-				/** Who an ended session spoke for. */
+		/** Who an ended session spoke for. */
 		async actorOfSession(this: any, trx: any, row: q.SessionRow): Promise<Actor> {
 			if (row.key_id) return { type: "key", id: row.key_id, name: row.key_name ?? "" };
 			const m = await q.findMember(trx, row.club_id, row.member_id!);
@@ -487,7 +487,7 @@ const StaffService = defineService({
 				await this.recordChange(trx, asActor(ctx, actor, row.club_id), { action: "staff.signIn", target: targetOf(actor) });
 				return live;
 			});
-			const club = await ctx.call("clubs.get", {}, { meta: { clubId: row.club_id } });
+			const club = await this.clubOf(ctx, row.club_id);
 			ctx.meta.$responseHeaders = { ...NO_STORE, "Set-Cookie": sessionCookie(token, !!ctx.meta.https) };
 			return this.sessionBody(club, live);
 		},
