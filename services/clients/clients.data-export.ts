@@ -86,13 +86,10 @@ export const DataExportMixin = {
 			);
 		},
 
-		/** The audit trail's client history, through whichever action serves GET /clients/:id/history (none: []). */
+		/** The audit trail's entries about the client, oldest first (none where the audit service is not deployed). */
 		async exportHistory(this: any, ctx: Context<unknown, HttpMeta>, clientId: string) {
-			const action = this.broker.registry
-				.getActionList({ onlyAvailable: true, withEndpoints: false })
-				.find((a: any) => typeof a.action?.rest === "string" && /^GET\s+\/clients\/:id\/history$/.test(a.action.rest.trim()));
-			if (!action) return [];
-			return (await allPages(ctx, action.name, { id: clientId })).reverse();
+			if (!this.broker.registry.hasService("audit")) return [];
+			return (await allPages(ctx, "audit.clientHistory", { id: clientId })).reverse();
 		},
 	},
 } as unknown as Partial<ServiceSchema>;

@@ -18,7 +18,9 @@ describe("console: clients", function () {
 	let ca: ConsoleApp;
 	let desk: Desk;
 	let page: Page;
-	before(async () => {
+	before(async function () {
+		// The first spec may build the console (npm test builds it beforehand).
+		this.timeout(600_000);
 		ca = await consoleApp();
 		desk = await signedIn(ca, "staff");
 		page = desk.page;
@@ -140,5 +142,45 @@ describe("console: clients", function () {
 		await page.getByRole("searchbox", { name: "Search clients" }).waitFor();
 		assert.equal((await ca.running.http.get(`/clients/${c.id}`, { key: desk.club.admin })).status, 404);
 		assert.equal(await page.getByRole("link", { name: "Olga Peña" }).count(), 0);
+	});
+
+	it("when the desk books a weekly series of three, then three upcoming bookings show; cancelling the series cancels them all", async () => {
+		const c = await addClient(ca, desk.club.admin, { fullName: "Teo Vidal", email: "teo@example.com", phone: "+34612000007", gender: "male" });
+		await page.goto(`/clients/${c.id}`);
+		await page.getByRole("button", { name: "New booking" }).click();
+		const dialog = page.getByRole("dialog");
+		await dialog.getByRole("textbox", { name: "Product ID" }).fill("court-1");
+		const start = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10) + "T19:00";
+		await dialog.getByLabel("Starts at").fill(start);
+		await dialog.getByRole("combobox", { name: "Repeat" }).selectOption("weekly");
+		await dialog.getByRole("textbox", { name: "Occurrences" }).fill("3");
+		await expectNoSeriousA11yViolations(page, "booking dialog");
+		await dialog.getByRole("button", { name: "Book" }).click();
+		await dialog.waitFor({ state: "detached" });
+		const bookings = page.getByRole("region", { name: "Bookings" }).or(page.locator("section.bookings"));
+		await bookings.getByText("Recurring").nth(2).waitFor();
+		const list = (await ca.running.http.get(`/clients/${c.id}/bookings?scope=future`, { key: desk.club.admin })).body.items;
+		assert.equal(list.length, 3);
+		assert.equal(new Set(list.map((b: any) => b.seriesId)).size, 1);
+		await bookings.getByRole("button", { name: "Cancel the series" }).first().click();
+		await bookings.getByText("Cancelled").nth(2).waitFor();
+		const after = (await ca.running.http.get(`/clients/${c.id}/bookings?scope=future`, { key: desk.club.admin })).body.items;
+		assert.deepEqual(after.map((b: any) => b.status), ["cancelled", "cancelled", "cancelled"]);
+	});
+
+	it("when a client has a likely duplicate, then the panel lists it and merging erases the duplicate into the client kept", async () => {
+		const kept = await addClient(ca, desk.club.admin, { fullName: "Rosa Prieto", email: "rosa@example.com", phone: "+34612000008", tags: ["vip"] });
+		const dup = await addClient(ca, desk.club.admin, { fullName: "Rosa Prieto", email: "rosa.p@example.com", phone: "+34612000008", tags: ["league"] });
+		await page.goto(`/clients/${kept.id}`);
+		const section = page.locator("section.duplicates");
+		await section.getByRole("heading", { name: "Possible duplicates" }).waitFor();
+		await section.getByText("same phone").waitFor();
+		await section.getByRole("button", { name: "Merge Rosa Prieto into this client" }).click();
+		const dialog = page.getByRole("dialog");
+		await dialog.getByText("Will move:").waitFor();
+		await dialog.getByRole("button", { name: "Merge" }).click();
+		await dialog.waitFor({ state: "detached" });
+		assert.equal((await ca.running.http.get(`/clients/${dup.id}`, { key: desk.club.admin })).status, 404);
+		assert.deepEqual((await ca.running.http.get(`/clients/${kept.id}`, { key: desk.club.admin })).body.tags.sort(), ["league", "vip"]);
 	});
 });

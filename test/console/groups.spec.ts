@@ -16,7 +16,9 @@ describe("console: groups, categories and product access", function () {
 	const groupNamed = async (name: string) => ((await api().get("/groups", { key: desk.club.admin })).body.items as any[]).find(g => g.name === name);
 	const rowOf = (name: string) => page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: new RegExp(name) }) });
 
-	before(async () => {
+	before(async function () {
+		// The first spec may build the console (npm test builds it beforehand).
+		this.timeout(600_000);
 		ca = await consoleApp();
 		desk = await signedIn(ca, "admin");
 		page = desk.page;

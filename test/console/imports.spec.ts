@@ -13,7 +13,9 @@ describe("console: imports", function () {
 	let ca: ConsoleApp;
 	let desk: Desk;
 	let page: Page;
-	before(async () => {
+	before(async function () {
+		// The first spec may build the console (npm test builds it beforehand).
+		this.timeout(600_000);
 		ca = await consoleApp();
 		desk = await signedIn(ca, "staff");
 		page = desk.page;

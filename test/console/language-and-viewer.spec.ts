@@ -8,7 +8,9 @@ import { closeBrowser, consoleApp, expectNoSeriousA11yViolations, screenshot, si
 describe("console: language switch and a viewer's view", function () {
 	this.timeout(120_000);
 	let ca: ConsoleApp;
-	before(async () => {
+	before(async function () {
+		// The first spec may build the console (npm test builds it beforehand).
+		this.timeout(600_000);
 		ca = await consoleApp();
 	});
 	after(closeBrowser);

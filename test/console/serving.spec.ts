@@ -8,7 +8,9 @@ import { consoleApp, type ConsoleApp } from "./support";
 describe("console: the gateway serves the built files", function () {
 	this.timeout(300_000);
 	let ca: ConsoleApp;
-	before(async () => {
+	before(async function () {
+		// The first spec may build the console (npm test builds it beforehand).
+		this.timeout(600_000);
 		ca = await consoleApp();
 	});
 

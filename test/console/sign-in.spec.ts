@@ -9,7 +9,9 @@ import { closeBrowser, consoleApp, expectNoSeriousA11yViolations, newContext, sc
 describe("console: sign-in", function () {
 	this.timeout(120_000);
 	let ca: ConsoleApp;
-	before(async () => {
+	before(async function () {
+		// The first spec may build the console (npm test builds it beforehand).
+		this.timeout(600_000);
 		ca = await consoleApp();
 	});
 	after(closeBrowser);

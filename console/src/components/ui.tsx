@@ -255,6 +255,16 @@ export function ModalDialog({ title, children, isOpen, onOpenChange }: { title: 
 	);
 }
 
+/** A padlock (an SVG: no emoji font needed). Named when `label` is given, else decorative. */
+export function LockIcon({ label }: { label?: string }) {
+	return (
+		<svg className="lock-icon" width="14" height="14" viewBox="0 0 16 16" role={label ? "img" : undefined} aria-label={label} aria-hidden={label ? undefined : true} focusable="false">
+			{label && <title>{label}</title>}
+			<path fill="currentColor" d="M4.5 7V5a3.5 3.5 0 0 1 7 0v2H12a1 1 0 0 1 1 1v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1h.5Zm1.5 0h4V5a2 2 0 1 0-4 0v2Z" />
+		</svg>
+	);
+}
+
 export function Badge({ children, tone = "neutral" }: { children: ReactNode; tone?: "neutral" | "info" | "success" | "warning" }) {
 	return <span className={`badge badge-${tone}`}>{children}</span>;
 }

@@ -56,3 +56,19 @@ export function useFormat() {
 		},
 	};
 }
+
+/** "YYYY-MM-DDTHH:mm" on the club's wall clock (an <input type=datetime-local>) -> the UTC instant. */
+export function zonedWallTimeToUtc(wall: string, timeZone: string): Date {
+	const [d, time = "00:00"] = wall.split("T");
+	const [y, m, day] = d.split("-").map(Number);
+	const [hh, mm] = time.split(":").map(Number);
+	const asUtc = Date.UTC(y, m - 1, day, hh, mm);
+	// The zone's offset at that moment, read back through Intl; twice, for a DST change in between.
+	const offsetAt = (t: number) => {
+		const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(t)).map(p => [p.type, p.value]));
+		return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute)) - t;
+	};
+	let t = asUtc - offsetAt(asUtc);
+	t = asUtc - offsetAt(t);
+	return new Date(t);
+}

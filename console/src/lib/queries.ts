@@ -24,16 +24,18 @@ export function useGroups() {
 	});
 }
 
-export function useCategories() {
+export function useCategories(enabled = true) {
 	return useQuery({
 		queryKey: ["categories"],
+		enabled,
 		queryFn: () => allPages(cursor => data(groupsListCategories({ query: { limit: 500, cursor }, ...THROW }))) as Promise<Category[]>,
 	});
 }
 
-export function useTags() {
+export function useTags(enabled = true) {
 	return useQuery({
 		queryKey: ["tags"],
+		enabled,
 		queryFn: async () => {
 			const res: any = await data(clientsTags(THROW));
 			return (Array.isArray(res) ? res : (res?.items ?? [])) as Array<{ tag: string; clientCount: number }>;

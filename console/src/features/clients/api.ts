@@ -2,10 +2,14 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
 	bookingGuardCancel,
+	bookingGuardCancelSeries,
 	bookingGuardHistory,
+	bookingGuardReserve,
 	clientsBulk,
 	clientsCreate,
+	clientsDuplicates,
 	clientsGet,
+	clientsMerge,
 	clientsList,
 	clientsPutCategory,
 	clientsRemove,
@@ -16,7 +20,7 @@ import {
 	walletsRefund,
 	walletsTopUp,
 } from "../../api/generated/sdk.gen";
-import type { ClientsCreateData, ClientsUpdateData } from "../../api/generated/types.gen";
+import type { BookingGuardReserveData, ClientsCreateData, ClientsUpdateData } from "../../api/generated/types.gen";
 import { client, data, THROW } from "../../lib/api";
 import type { Booking, Client, Wallet } from "../../lib/types";
 
@@ -161,6 +165,40 @@ export function useCancelBooking(clientId: string) {
 	return useMutation({
 		mutationFn: (id: string) => data(bookingGuardCancel({ path: { id }, ...THROW })) as Promise<Booking>,
 		onSettled: () => qc.invalidateQueries({ queryKey: ["clients", "bookings", clientId] }),
+	});
+}
+
+export function useCancelSeries(clientId: string) {
+	const qc = useQueryClient();
+	return useMutation({
+		mutationFn: (seriesId: string) => data(bookingGuardCancelSeries({ path: { seriesId }, ...THROW })),
+		onSettled: () => qc.invalidateQueries({ queryKey: ["clients", "bookings", clientId] }),
+	});
+}
+
+/** A booking or a recurring series for the client (staff channel), once per Idempotency-Key. */
+export function useReserve(clientId: string) {
+	const qc = useQueryClient();
+	return useMutation({
+		mutationFn: (v: { body: BookingGuardReserveData["body"]; key: string }) => data(bookingGuardReserve({ body: v.body, headers: { "Idempotency-Key": v.key }, ...THROW })),
+		onSuccess: () => qc.invalidateQueries({ queryKey: ["clients", "bookings", clientId] }),
+	});
+}
+
+export function useDuplicates(clientId: string) {
+	return useQuery({
+		queryKey: ["clients", "duplicates", clientId],
+		queryFn: async () => ((await data(clientsDuplicates({ path: { id: clientId }, ...THROW }))).items ?? []) as Array<{ client: Client; reasons: string[]; score: number }>,
+	});
+}
+
+export function useMerge(targetId: string) {
+	const invalidate = useInvalidateClients();
+	return useMutation({
+		mutationFn: (v: { sourceId: string; dryRun?: boolean }) => data(clientsMerge({ path: { id: targetId }, body: v, ...THROW })),
+		onSuccess: (_r, v) => {
+			if (!v.dryRun) invalidate();
+		},
 	});
 }
 

@@ -18,7 +18,7 @@ import { localeOf } from "../../lib/format";
 import { useGroups } from "../../lib/queries";
 import { useClub } from "../../lib/session";
 import type { Client } from "../../lib/types";
-import { Button, ErrorAlert, FormText, Loading, Notice, PageHeader, SelectInput } from "../../components/ui";
+import { Button, LockIcon, ErrorAlert, FormText, Loading, Notice, PageHeader, SelectInput } from "../../components/ui";
 import { splitTags } from "./bulk-actions";
 import { useClient, useCreateClient, useUpdateClient, type ClientChanges, type NewClient } from "./api";
 
@@ -142,7 +142,11 @@ function ClientForm({ existing }: { existing?: Client }) {
 		<div className="form-page">
 			<PageHeader title={existing ? t("clientForm.editTitle", { name: existing.fullName }) : t("clients.new")} />
 			<form className="card form client-form" onSubmit={onSubmit} noValidate>
-				{locked && <Notice>🔒 {t("clientForm.verifiedLocked")}</Notice>}
+				{locked && (
+					<Notice>
+						<LockIcon /> {t("clientForm.verifiedLocked")}
+					</Notice>
+				)}
 				<div className="grid-2">
 					{text("fullName", t("clientForm.fullName"), { isRequired: true, autoComplete: "off" })}
 					{text("email", t("clientForm.email"), { isRequired: true, type: "email", autoComplete: "off" })}

@@ -6,15 +6,18 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
-import { ApiError, idempotencyKey } from "../../lib/api";
+import { ApiError, apiUrl, idempotencyKey } from "../../lib/api";
 import { toMinor, useFormat } from "../../lib/format";
 import { useCategories, useGroupMap } from "../../lib/queries";
 import { useCan, useClub } from "../../lib/session";
 import type { Booking, Client, Transaction, Wallet } from "../../lib/types";
-import { Badge, Button, DialogButton, ErrorAlert, Loading, Notice, SelectInput, TextInput, DialogActions } from "../../components/ui";
+import { Badge, Button, LockIcon, DialogButton, ErrorAlert, Loading, Notice, SelectInput, TextInput, DialogActions } from "../../components/ui";
+import { NewBooking } from "./new-booking";
+import { Duplicates } from "./duplicates";
 import {
 	useBookings,
 	useCancelBooking,
+	useCancelSeries,
 	useClient,
 	useClientCategory,
 	useClientHistory,
@@ -49,6 +52,7 @@ function Panel({ client }: { client: Client }) {
 	const f = useFormat();
 	const groups = useGroupMap();
 	const canWrite = useCan("staff");
+	const isAdmin = useCan("admin");
 	return (
 		<article className="panel" aria-labelledby="client-name">
 			<Link to="/clients" className="back-link">
@@ -56,13 +60,22 @@ function Panel({ client }: { client: Client }) {
 			</Link>
 			<header className="page-header">
 				<h1 id="client-name">
-					{client.fullName} {client.verified && <Badge tone="success">🔒 {t("clients.verified")}</Badge>}
+					{client.fullName} {client.verified && (
+						<Badge tone="success">
+							<LockIcon /> {t("clients.verified")}
+						</Badge>
+					)}
 				</h1>
 				{canWrite && (
 					<div className="page-actions">
 						<Link to="/clients/$clientId/edit" params={{ clientId: client.id }} className="btn btn-secondary">
 							{t("panel.edit")}
 						</Link>
+						{isAdmin && (
+							<a className="btn btn-secondary" href={apiUrl(`/clients/${client.id}/export`)} download>
+								{t("panel.exportData")}
+							</a>
+						)}
 						<DeleteClient client={client} />
 					</div>
 				)}
@@ -96,6 +109,7 @@ function Panel({ client }: { client: Client }) {
 				<Wallets client={client} canWrite={canWrite} />
 				<Bookings client={client} canWrite={canWrite} />
 				<History client={client} />
+				<Duplicates client={client} canWrite={canWrite} />
 			</div>
 		</article>
 	);
@@ -388,10 +402,14 @@ function Bookings({ client, canWrite }: { client: Client; canWrite: boolean }) {
 	const [scope, setScope] = useState<"future" | "past">("future");
 	const bookings = useBookings(client.id, scope);
 	const cancel = useCancelBooking(client.id);
+	const cancelSeries = useCancelSeries(client.id);
 	const rows = (bookings.data?.pages.flatMap(p => p.items ?? []) ?? []) as Booking[];
 	return (
 		<section className="card bookings" aria-labelledby="bookings-h">
-			<h2 id="bookings-h">{t("panel.bookings")}</h2>
+			<div className="section-head">
+				<h2 id="bookings-h">{t("panel.bookings")}</h2>
+				{canWrite && <NewBooking client={client} />}
+			</div>
 			<div className="segmented" role="group" aria-label={t("panel.bookingScope")}>
 				<Button variant={scope === "future" ? "primary" : "secondary"} aria-pressed={scope === "future"} onPress={() => setScope("future")}>
 					{t("panel.upcoming")}
@@ -400,7 +418,7 @@ function Bookings({ client, canWrite }: { client: Client; canWrite: boolean }) {
 					{t("panel.past")}
 				</Button>
 			</div>
-			<ErrorAlert error={bookings.error ?? cancel.error ?? undefined} />
+			<ErrorAlert error={bookings.error ?? cancel.error ?? cancelSeries.error ?? undefined} />
 			{bookings.isPending ? (
 				<Loading />
 			) : rows.length === 0 ? (
@@ -430,6 +448,11 @@ function Bookings({ client, canWrite }: { client: Client; canWrite: boolean }) {
 									{canWrite && scope === "future" && b.status === "confirmed" && (
 										<Button variant="quiet" isDisabled={cancel.isPending} onPress={() => cancel.mutate(b.id)} aria-label={t("panel.cancelBookingOf", { when: f.dateTime(b.startsAt) })}>
 											{t("panel.cancelBooking")}
+										</Button>
+									)}
+									{canWrite && scope === "future" && b.status === "confirmed" && b.seriesId && (
+										<Button variant="quiet" isDisabled={cancelSeries.isPending} onPress={() => cancelSeries.mutate(b.seriesId!)}>
+											{t("panel.cancelSeries")}
 										</Button>
 									)}
 								</td>
@@ -462,7 +485,7 @@ function History({ client }: { client: Client }) {
 				<ol className="timeline">
 					{history.data.items.map(e => (
 						<li key={e.id}>
-							<span className="muted">{f.dateTime(e.at)}</span> <strong>{t(`audit.${e.action}`, { defaultValue: e.action })}</strong>{" "}
+							<span className="muted">{f.dateTime(e.at)}</span> <strong>{t(`audit.${e.action.replace(/\./g, "_")}`, { defaultValue: e.action })}</strong>{" "}
 							<span className="muted">{t("panel.by", { name: e.actor?.name ?? t(`actor.${e.actor?.type}`, { defaultValue: e.actor?.type ?? "" }) })}</span>
 							{e.changes && Object.keys(e.changes).length > 0 && <span className="muted"> · {Object.keys(e.changes).map(k => t(`clientForm.${k}`, { defaultValue: k })).join(", ")}</span>}
 						</li>

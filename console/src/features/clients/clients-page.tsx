@@ -30,15 +30,23 @@ export function ClientsPage() {
 		document.title = `${t("nav.clients")} · Clubhouse`;
 	}, [t]);
 
-	// As you type: the list follows the box 150 ms after the last keystroke.
+	// As you type: the list follows the box 150 ms after the last keystroke (the query starts at
+	// once; the URL follows, so that the search can be shared and survives a reload).
+	const [q, setQ] = useState(search.q ?? "");
 	useEffect(() => {
-		if ((search.q ?? "") === typed) return;
-		const timer = setTimeout(() => void navigate({ search: prev => ({ ...prev, q: typed || undefined }), replace: true }), 150);
+		if (q === typed) return;
+		const timer = setTimeout(() => {
+			setQ(typed);
+			void navigate({ search: prev => ({ ...prev, q: typed || undefined }), replace: true });
+		}, 150);
 		return () => clearTimeout(timer);
-	}, [typed, search.q, navigate]);
+	}, [typed, q, navigate]);
 
 	const setFilter = (patch: Partial<ClientFilters>) => void navigate({ search: prev => ({ ...prev, ...patch }), replace: true });
-	const list = useClients(search);
+	const filters = useMemo(() => ({ ...search, q: q || undefined }), [search, q]);
+	const list = useClients(filters);
+	// The filters' choices (tags and categories counted over the whole club) load once the first page shows.
+	const listed = list.isSuccess;
 	const rows = useMemo(() => list.data?.pages.flatMap(p => (p.items ?? []) as Client[]) ?? [], [list.data]);
 	const groups = useGroupMap();
 
@@ -110,7 +118,7 @@ export function ClientsPage() {
 	return (
 		<div className="clients-page">
 			<PageHeader title={t("nav.clients")}>
-				<a className="btn btn-secondary" href={apiUrl("/clients/export", toQuery(search))} download>
+				<a className="btn btn-secondary" href={apiUrl("/clients/export", toQuery(filters))} download>
 					{t("clients.export")}
 				</a>
 				{canWrite && (
@@ -124,7 +132,7 @@ export function ClientsPage() {
 					<Label className="visually-hidden">{t("clients.search")}</Label>
 					<Input placeholder={t("clients.searchPlaceholder")} />
 				</SearchField>
-				<Filters search={search} setFilter={setFilter} />
+				<Filters search={search} setFilter={setFilter} enabled={listed} />
 			</div>
 			{canWrite && <BulkActions selected={selected} onDone={() => setSelected(new Map())} />}
 			<ErrorAlert error={list.error ?? undefined} />
@@ -176,11 +184,11 @@ export function ClientsPage() {
 	);
 }
 
-function Filters({ search, setFilter }: { search: ClientFilters; setFilter: (p: Partial<ClientFilters>) => void }) {
+function Filters({ search, setFilter, enabled }: { search: ClientFilters; setFilter: (p: Partial<ClientFilters>) => void; enabled: boolean }) {
 	const { t } = useTranslation();
 	const groups = useGroups().data ?? [];
-	const tags = useTags().data ?? [];
-	const categories = useCategories().data ?? [];
+	const tags = useTags(enabled).data ?? [];
+	const categories = useCategories(enabled).data ?? [];
 	const any = search.groupId || search.tag || search.categoryId || search.verified;
 	return (
 		<div className="filters">

@@ -12,7 +12,7 @@ import { useGroups, useSetDefaultGroup } from "../../lib/queries";
 import { useCan } from "../../lib/session";
 import { PAYMENT_METHODS, type Group, type PaymentMethod } from "../../lib/types";
 import { ActionsMenu } from "../../components/menu";
-import { Badge, Button, Checkbox, ErrorAlert, FormText, Loading, ModalDialog, Notice, PageHeader, SelectInput, DialogActions } from "../../components/ui";
+import { Badge, Button, LockIcon, Checkbox, ErrorAlert, FormText, Loading, ModalDialog, Notice, PageHeader, SelectInput, DialogActions } from "../../components/ui";
 import { useDeleteGroup, useSaveGroup, type GroupBody } from "./api";
 
 type Dialog = { kind: "add" } | { kind: "edit"; group: Group } | { kind: "delete"; group: Group } | null;
@@ -67,11 +67,7 @@ export function GroupsPage() {
 							{(groups.data ?? []).map(g => (
 								<tr key={g.id}>
 									<th scope="row" className="row-head">
-										{g.system && (
-											<span role="img" aria-label={t("groups.locked")} title={t("groups.locked")}>
-												🔒{" "}
-											</span>
-										)}
+										{g.system && <LockIcon label={t("groups.locked")} />}
 										{g.name}
 										{g.isDefault && <Badge tone="info">{t("groups.default")}</Badge>}
 										{g.system && <Badge>{t("groups.system")}</Badge>}
@@ -158,7 +154,11 @@ function GroupForm({ group, close }: { group?: Group; close: () => void }) {
 	const taken = (save.error as any)?.type === "NAME_TAKEN";
 	return (
 		<form className="form" onSubmit={onSubmit} noValidate>
-			{group?.system && <Notice>🔒 {t("groups.locked")}</Notice>}
+			{group?.system && (
+				<Notice>
+					<LockIcon /> {t("groups.locked")}
+				</Notice>
+			)}
 			<FormText control={form.control} name="name" label={t("groups.name")} isRequired isReadOnly={group?.system} error={errors.name?.message} autoFocus={!group?.system} />
 			<FormText control={form.control} name="maxFutureBookings" label={t("groups.maxFutureBookings")} inputMode="numeric" description={t("groups.maxHint")} error={errors.maxFutureBookings?.message} />
 			<FormText control={form.control} name="vatRate" label={t("groups.vatRate")} inputMode="decimal" description={t("groups.vatHint")} error={errors.vatRate?.message} />
