@@ -8,7 +8,8 @@ import type { Context, ServiceSchema } from "moleculer";
 import { NotFoundError } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
-import { clientEntity, type Client } from "./clients.entity";
+import type { Client } from "./clients.entity";
+import { ref } from "../../lib/openapi";
 
 const PAGE = 500;
 
@@ -41,17 +42,7 @@ export const DataExportMixin = {
 				responses: {
 					"200": {
 						description: "The client's data",
-						schema: {
-							type: "object",
-							properties: {
-								client: clientEntity,
-								categories: { type: "array", items: { type: "object" } },
-								bookings: { type: "array", items: { type: "object" } },
-								wallets: { type: "array", items: { type: "object", properties: { transactions: { type: "array", items: { type: "object" } } } } },
-								history: { type: "array", items: { type: "object" } },
-								exportedAt: { type: "string" },
-							},
-						},
+						schema: ref("ClientDataExport"),
 					},
 				},
 			},
