@@ -472,10 +472,14 @@ defineSchema(
 	entity({
 		id,
 		at: time,
-		actor: ref("Actor"),
-		action: { type: "string", description: "The action, e.g. clients.update" },
-		target: entity({ type: { type: "string" }, id: { type: "string" } }),
-		changes: { type: ["object", "null"], additionalProperties: { type: "array", minItems: 2, maxItems: 2, items: {} }, description: "field: [before, after]" },
+		actor: entity({ type: { type: "string", enum: ["staff", "key", "platform", "service"] }, id: { type: "string" }, name: { type: ["string", "null"] } }, "Who did it (name null once erased)."),
+		action: { type: "string", description: "`<service>.<verb>`, e.g. `clients.update`" },
+		target: entity({ type: { type: "string", description: "e.g. client, group, category, product, wallet, booking, series, import, club, apiKey, staff, webhook" }, id: { type: "string" } }),
+		changes: {
+			type: ["object", "null"],
+			additionalProperties: { type: "array", minItems: 2, maxItems: 2, items: {} },
+			description: "Updates: `{ field: [before, after] }`; null when the change has no field values (a delete)",
+		},
 		requestId: { type: ["string", "null"] },
 	}),
 	{ id: IDS.audit, at: AT2, actor: { type: "staff", id: IDS.staff, name: "Marta López" }, action: "clients.update", target: { type: "client", id: IDS.client }, changes: { phone: ["+34612345678", "+34699887766"] }, requestId: "a1b2c3d4" },
@@ -524,4 +528,65 @@ defineSchema(
 		createdAt: time,
 	}),
 	{ id: IDS.delivery, eventId: IDS.event, type: "clients.created", status: "delivered", attempts: 1, lastStatus: 200, lastError: null, nextAttemptAt: null, createdAt: AT },
+);
+
+// ------------------------------------------------------------------ merge and a client's data (API.md)
+
+const count = (description: string) => ({ type: "integer", minimum: 0, description });
+defineSchema(
+	"ClientMergeResult",
+	entity({
+		target: ref("Client"),
+		moved: entity({
+			bookings: count("The source's bookings, every status, now the target's"),
+			tags: count("Tags of the source the target did not have"),
+			categories: count("Categories of the source the target did not have (one both hold keeps the widest validity)"),
+			wallets: count("Wallets of the source in currencies the target had none in: they change owner, ledger and all"),
+			transferred: {
+				type: "array",
+				description: "Balances carried into the target's wallet of the same currency (transfer_out / transfer_in, reference merge:<sourceId>); those source wallets are closed",
+				items: entity({ currency, amount: minor("The amount carried over") }),
+			},
+		}),
+		dryRun: { type: "boolean", description: "true: nothing changed, this is what would move" },
+		warnings: {
+			type: "array",
+			description: "FUTURE_BOOKING_LIMIT_EXCEEDED: the target now holds more future bookings than its group's maxFutureBookings (the limit is not enforced retroactively)",
+			items: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" }, data: { type: "object" } } },
+		},
+	}),
+	{ target: clientExample, moved: { bookings: 3, tags: 1, categories: 0, wallets: 0, transferred: [{ currency: "EUR", amount: 1200 }] }, dryRun: false, warnings: [] },
+);
+defineSchema(
+	"ClientDataExport",
+	entity(
+		{
+			client: ref("Client"),
+			categories: {
+				type: "array",
+				items: {
+					allOf: [
+						ref("ClientCategory"),
+						{ type: "object", required: ["name", "description", "discountPercent"], properties: { name: { type: ["string", "null"] }, description: { type: ["string", "null"] }, discountPercent: { type: ["number", "null"] } } },
+					],
+				},
+			},
+			bookings: { type: "array", items: ref("Booking"), description: "Every booking, every status" },
+			wallets: {
+				type: "array",
+				items: { allOf: [ref("Wallet"), { type: "object", required: ["transactions"], properties: { transactions: { type: "array", items: ref("Transaction"), description: "The whole ledger, oldest first" } } }] },
+			},
+			history: { type: "array", items: ref("AuditEntry"), description: "The client's audit history, oldest first" },
+			exportedAt: time,
+		},
+		"Everything kept about one person (GET /clients/{id}/export).",
+	),
+	{
+		client: clientExample,
+		categories: [{ ...clientExample.categories[0], name: "Students", description: "Under 26 with a student card", discountPercent: 20 }],
+		bookings: [bookingExample],
+		wallets: [{ ...walletExample, transactions: [transactionExample] }],
+		history: [],
+		exportedAt: AT2,
+	},
 );

@@ -13,6 +13,7 @@ import { OUTBOX_CHANNEL, outboxConsumer, type OutboxMessage } from "../../mixins
 import { listParams, paginate, type Page } from "../../lib/pagination";
 import { NotFoundError, invalid } from "../../lib/errors";
 import { UUID_RE } from "../../lib/tenant.middleware";
+import { isCalendarDate, parseInstant } from "../../lib/dates";
 import type { HttpMeta } from "../../lib/http";
 import { pageOf } from "../../lib/openapi";
 import * as q from "./audit.queries";
@@ -61,8 +62,9 @@ const filterParams = {
 
 function isoParam(value: string | undefined, field: string): string | undefined {
 	if (value === undefined) return undefined;
-	const t = Date.parse(value);
-	if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw invalid({ field, type: "date", message: `'${field}' must be an ISO 8601 date-time, e.g. 2026-12-01T10:00:00Z` });
+	// lib/dates.ts: every part real (2031-02-30T10:00:00Z is a 422, never March 2nd); a bare date is its UTC midnight.
+	const t = isCalendarDate(value) ? Date.parse(`${value}T00:00:00Z`) : parseInstant(value);
+	if (t === undefined) throw invalid({ field, type: "date", message: `'${field}' must be an ISO 8601 date-time, e.g. 2026-12-01T10:00:00Z` });
 	return new Date(t).toISOString();
 }
 

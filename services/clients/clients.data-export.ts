@@ -8,7 +8,8 @@ import type { Context, ServiceSchema } from "moleculer";
 import { NotFoundError } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
-import { clientEntity, type Client } from "./clients.entity";
+import type { Client } from "./clients.entity";
+import { ref } from "../../lib/openapi";
 
 const PAGE = 500;
 
@@ -41,17 +42,7 @@ export const DataExportMixin = {
 				responses: {
 					"200": {
 						description: "The client's data",
-						schema: {
-							type: "object",
-							properties: {
-								client: clientEntity,
-								categories: { type: "array", items: { type: "object" } },
-								bookings: { type: "array", items: { type: "object" } },
-								wallets: { type: "array", items: { type: "object", properties: { transactions: { type: "array", items: { type: "object" } } } } },
-								history: { type: "array", items: { type: "object" } },
-								exportedAt: { type: "string" },
-							},
-						},
+						schema: ref("ClientDataExport"),
 					},
 				},
 			},
@@ -86,13 +77,10 @@ export const DataExportMixin = {
 			);
 		},
 
-		/** The audit trail's client history, through whichever action serves GET /clients/:id/history (none: []). */
+		/** The audit trail's entries about the client, oldest first (none where the audit service is not deployed). */
 		async exportHistory(this: any, ctx: Context<unknown, HttpMeta>, clientId: string) {
-			const action = this.broker.registry
-				.getActionList({ onlyAvailable: true, withEndpoints: false })
-				.find((a: any) => typeof a.action?.rest === "string" && /^GET\s+\/clients\/:id\/history$/.test(a.action.rest.trim()));
-			if (!action) return [];
-			return (await allPages(ctx, action.name, { id: clientId })).reverse();
+			if (!this.broker.registry.hasService("audit")) return [];
+			return (await allPages(ctx, "audit.clientHistory", { id: clientId })).reverse();
 		},
 	},
 } as unknown as Partial<ServiceSchema>;

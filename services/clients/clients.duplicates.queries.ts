@@ -29,15 +29,9 @@ const COLUMNS = `c.club_id, c.id, c.full_name, c.email, c.phone, c.gender, c.cou
 /** Live clients of the club (other than `excludeId`) that share a duplicate key with the probe. */
 export async function duplicateCandidates(db: Db, clubId: string, probe: DuplicateProbe, excludeId: string | null): Promise<CandidateRow[]> {
 	const res = await db.raw(
-		`(SELECT ${COLUMNS} FROM clients c
-		   WHERE c.dup_keys && clients.strong_keys(:clubId::uuid, clients.search_text(:fullName), :phone::text, :birthDate::date)
-		     AND c.club_id = :clubId AND c.deleted_at IS NULL AND c.id IS DISTINCT FROM :excludeId::uuid
-		   LIMIT ${STRONG_CANDIDATES})
+		`SELECT ${COLUMNS} FROM clients.duplicate_candidates(:clubId::uuid, clients.strong_keys(:clubId::uuid, clients.search_text(:fullName), :phone::text, :birthDate::date), :excludeId::uuid, ${STRONG_CANDIDATES}, 'infinity') c
 		 UNION ALL
-		 (SELECT ${COLUMNS} FROM clients c
-		   WHERE c.dup_keys && clients.name_keys(:clubId::uuid, clients.search_text(:fullName))
-		     AND c.club_id = :clubId AND c.deleted_at IS NULL AND c.id IS DISTINCT FROM :excludeId::uuid
-		   LIMIT ${NAME_CANDIDATES})`,
+		 SELECT ${COLUMNS} FROM clients.duplicate_candidates(:clubId::uuid, clients.name_keys(:clubId::uuid, clients.search_text(:fullName)), :excludeId::uuid, ${NAME_CANDIDATES}, 'infinity') c`,
 		{ clubId, fullName: probe.fullName, phone: probe.phone, birthDate: probe.birthDate, excludeId },
 	);
 	return res.rows;
@@ -57,16 +51,12 @@ export async function candidatesOfRows(
 ): Promise<Array<CandidateRow & { row_key: number }>> {
 	if (!rows.length) return [];
 	const res = await db.raw(
-		`SELECT r.key AS row_key, m.*
+		`SELECT r.key AS row_key, ${COLUMNS.replace(":fullName", "r.full_name")}
 		   FROM jsonb_to_recordset(:rows::jsonb) AS r(key int, full_name text, phone text, birth_date date)
-		   CROSS JOIN LATERAL (
-			SELECT c.club_id, c.id, c.full_name, c.email, c.phone, c.gender, c.country, c.birth_date, c.notes, c.group_id, c.tags, c.verified, c.source,
-			       c.created_at, c.updated_at, c.deleted_at, c.search_name, clients.search_text(r.full_name) AS probe_name
-			  FROM clients c
-			 WHERE c.dup_keys && (clients.strong_keys(:clubId::uuid, clients.search_text(r.full_name), r.phone, r.birth_date) || clients.name_keys(:clubId::uuid, clients.search_text(r.full_name)))
-			   AND c.club_id = :clubId AND c.deleted_at IS NULL AND c.created_at < :before::timestamptz
-			 LIMIT :perRow
-		   ) m`,
+		   CROSS JOIN LATERAL clients.duplicate_candidates(
+			:clubId::uuid,
+			clients.strong_keys(:clubId::uuid, clients.search_text(r.full_name), r.phone, r.birth_date) || clients.name_keys(:clubId::uuid, clients.search_text(r.full_name)),
+			NULL, :perRow, :before::timestamptz) c`,
 		{ clubId, before, perRow, rows: JSON.stringify(rows.map(r => ({ key: r.key, full_name: r.fullName, phone: r.phone, birth_date: r.birthDate }))) },
 	);
 	return res.rows;

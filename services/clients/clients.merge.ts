@@ -27,7 +27,8 @@ import type { Knex } from "knex";
 import { ConflictError, NotFoundError, invalid, isClientError } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
-import { clientEntity, toClient, type Client } from "./clients.entity";
+import { toClient, type Client } from "./clients.entity";
+import { ref } from "../../lib/openapi";
 import * as q from "./clients.queries";
 import * as mq from "./clients.merge.queries";
 
@@ -78,33 +79,7 @@ const unavailable = (message: string, data: unknown) => new Errors.MoleculerRetr
 /** Calls that never reached a wallets node: nothing can have been applied. */
 const neverSent = (err: any) => err?.type === "SERVICE_NOT_AVAILABLE" || err?.type === "SERVICE_NOT_FOUND";
 
-const countSchema = { type: "integer", minimum: 0 };
-const mergeAnswerSchema = {
-	type: "object",
-	properties: {
-		target: clientEntity,
-		moved: {
-			type: "object",
-			properties: {
-				bookings: { ...countSchema, description: "The source's bookings, every status, now the target's" },
-				tags: { ...countSchema, description: "Tags of the source the target did not have" },
-				categories: { ...countSchema, description: "Categories of the source the target did not have (one both hold keeps the widest validity)" },
-				wallets: { ...countSchema, description: "Wallets of the source in currencies the target had none in: they change owner, ledger and all" },
-				transferred: {
-					type: "array",
-					description: "Balances carried into the target's wallet of the same currency (transfer_out / transfer_in, reference merge:<sourceId>); those source wallets are closed",
-					items: { type: "object", properties: { currency: { type: "string" }, amount: { type: "integer" } } },
-				},
-			},
-		},
-		dryRun: { type: "boolean" },
-		warnings: {
-			type: "array",
-			description: "FUTURE_BOOKING_LIMIT_EXCEEDED: the target now holds more future bookings than its group's maxFutureBookings (the limit is not enforced retroactively)",
-			items: { type: "object", properties: { code: { type: "string" }, message: { type: "string" }, data: { type: "object" } } },
-		},
-	},
-};
+const mergeAnswerSchema = ref("ClientMergeResult");
 
 export const MergeMixin = {
 	settings: {

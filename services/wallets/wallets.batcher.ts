@@ -31,6 +31,8 @@ import { InsufficientFundsError } from "./wallets.errors";
 import { isClientError } from "../../lib/errors";
 
 export const MAX_BATCH = 256;
+const LINGER_MAX_MS = 8;
+const LINGER_SHARE = 0.2;
 const ACTION = "wallets.debit";
 
 export interface DebitItem {
@@ -88,11 +90,24 @@ export class DebitBatcher {
 
 	private async drain(qk: string): Promise<void> {
 		try {
+			let last = 0; // the previous batch's size and duration, in this busy spell
+			let lastMs = 0;
 			for (;;) {
-				const queue = this.queues.get(qk);
-				if (!queue || queue.length === 0) break;
+				let queue = this.queues.get(qk) ?? [];
+				// Busy (the previous batch was a group): the callers it answered come back after a
+				// network round trip and would form a second, alternating batch; wait a little for
+				// them (at most LINGER_SHARE of a batch, LINGER_MAX_MS) so one batch carries them all.
+				if (last > 1 && queue.length < last) {
+					const until = Date.now() + Math.min(LINGER_MAX_MS, lastMs * LINGER_SHARE);
+					while (Date.now() < until && (this.queues.get(qk)?.length ?? 0) < last) await new Promise(r => setTimeout(r, 1));
+					queue = this.queues.get(qk) ?? [];
+				}
+				if (queue.length === 0) break;
 				const batch = queue.splice(0, MAX_BATCH);
+				const started = Date.now();
 				await this.run(batch);
+				last = batch.length + queue.length;
+				lastMs = Date.now() - started;
 			}
 		} finally {
 			this.queues.delete(qk);

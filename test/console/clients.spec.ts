@@ -69,7 +69,7 @@ describe("console: clients", function () {
 
 	it("when a new client is saved empty, then each required field says what is missing; filled in, the client's panel opens", async () => {
 		await page.goto("/clients");
-		await page.getByRole("link", { name: "New client" }).click();
+		await page.getByRole("button", { name: "New client" }).click();
 		await page.getByRole("button", { name: "Save" }).click();
 		const fullName = page.getByRole("textbox", { name: "Full name" });
 		await page.waitForFunction(() => document.querySelector('input[aria-invalid="true"]'));

@@ -25,7 +25,7 @@ describe("console: language switch and a viewer's view", function () {
 		for (const name of ["Clients", "Groupes", "Catégories", "Imports", "Paramètres"]) await page.getByRole("navigation").getByRole("link", { name, exact: true }).waitFor();
 		await page.getByRole("columnheader", { name: "Téléphone" }).waitFor();
 		await page.reload();
-		await page.getByRole("link", { name: "Nouveau client" }).click();
+		await page.getByRole("button", { name: "Nouveau client" }).click();
 		await page.getByRole("button", { name: "Enregistrer" }).click();
 		await page.getByText("Ce champ est obligatoire.").first().waitFor();
 		await expectNoSeriousA11yViolations(page, "client form in French");

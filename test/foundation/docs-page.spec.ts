@@ -51,17 +51,22 @@ describe("API reference page", function () {
 	});
 
 	it("when a headless Chromium opens /api/docs, then the reference renders the operations, their examples and error types", async function () {
+		this.timeout(240_000);
 		const bin = chromium();
 		if (!bin) this.skip();
 		const a = await app();
-		const dom = await new Promise<string>((resolve, reject) => {
-			execFile(
-				bin!,
-				["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--virtual-time-budget=10000", "--dump-dom", `${a.baseUrl}/api/docs`],
-				{ maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
-				(err, stdout) => (err && !stdout ? reject(err) : resolve(stdout)),
-			);
-		});
+		const render = () =>
+			new Promise<string>(resolve => {
+				execFile(
+					bin!,
+					["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--virtual-time-budget=10000", "--dump-dom", `${a.baseUrl}/api/docs`],
+					{ maxBuffer: 64 * 1024 * 1024, timeout: 100_000 },
+					(_err, stdout) => resolve(String(stdout ?? "")),
+				);
+			});
+		// A loaded machine can starve one Chromium run: one more try before judging the page.
+		let dom = await render();
+		if (!/Create an API key/.test(dom)) dom = await render();
 		assert.match(dom, /Clubhouse API/);
 		assert.match(dom, /Create an API key \(shown once\)/, "an operation's summary");
 		assert.match(dom, /UNAUTHORIZED/, "an error type of an operation");

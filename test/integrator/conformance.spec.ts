@@ -84,6 +84,9 @@ describe("Answers conform to the OpenAPI document", function () {
 		const debit = (await call("POST", `/wallets/${wallet.id}/debit`, { amount: 1200 }, { idempotencyKey: `d-${tag}` })).body;
 		await call("POST", `/wallets/${wallet.id}/debit`, { amount: 999_999 }, { idempotencyKey: `d2-${tag}` }); // 409 INSUFFICIENT_FUNDS
 		await call("POST", `/wallets/${wallet.id}/refund`, { transactionId: debit.id, amount: 200 }, { idempotencyKey: `r-${tag}` });
+		const twin = (await call("POST", "/clients", { fullName: "Ana Garcia Lopez", email: `ana2.${tag}@example.com`, phone: "612 34 56 78", gender: "female", country: "ES" })).body;
+		await call("POST", `/clients/${client.id}/merge`, { sourceId: twin.id, dryRun: true });
+		await call("POST", `/clients/${client.id}/merge`, { sourceId: twin.id });
 		await call("PUT", `/products/court-${tag}/access`, { kind: "activity", groupIds: [group.id] });
 		const starts = new Date(Date.now() + 3 * 86400_000);
 		starts.setUTCMinutes(0, 0, 0);

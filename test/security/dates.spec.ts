@@ -93,6 +93,14 @@ describe("Impossible dates and times", function () {
 		assert.deepEqual(errors.map((e: any) => [e.line, e.field]).sort(), [[2, "birthDate"], [3, "birthDate"], [4, "birthDate"]]);
 	});
 
+	it("when the audit trail is filtered with an impossible from or to, then it is a 422 on that field; real ones work", async () => {
+		for (const bad of [...BAD_INSTANTS, ...BAD_DATES]) {
+			assert422(await http.get(`/audit?from=${encodeURIComponent(bad)}`, { key: club.admin }), "from");
+			assert422(await http.get(`/audit?to=${encodeURIComponent(bad)}`, { key: club.admin }), "to");
+		}
+		assert.equal((await http.get(`/audit?from=2028-02-29&to=${encodeURIComponent("2031-02-28T10:00:00+01:00")}`, { key: club.admin })).status, 200);
+	});
+
 	it("when a list cursor carries an impossible time, then it is a 422 on cursor", async () => {
 		const forged = Buffer.from(JSON.stringify(["2031-02-30T10:00:00.000Z", crypto.randomUUID()])).toString("base64url");
 		for (const path of ["/clients", "/groups", `/wallets/${crypto.randomUUID()}/transactions`, "/api-keys", "/imports"]) {

@@ -24,7 +24,12 @@ describe("Client data export: GET /clients/:id/export", () => {
 		const startsAt = new Date(Date.now() + 86_400_000).toISOString();
 		await a.http.post("/bookings", { clientId: c.id, productId: "court-9", startsAt, endsAt: new Date(Date.parse(startsAt) + 3_600_000).toISOString(), channel: "staff" }, { key: club.staff });
 
-		const res = await a.http.get(`/clients/${c.id}/export`, { key: club.admin });
+		// The audit trail is written after each commit: wait until the client's entries are there.
+		let res = await a.http.get(`/clients/${c.id}/export`, { key: club.admin });
+		for (let i = 0; i < 50 && !(res.body.history?.length >= 2); i++) {
+			await new Promise(r => setTimeout(r, 100));
+			res = await a.http.get(`/clients/${c.id}/export`, { key: club.admin });
+		}
 		assert.equal(res.status, 200, res.text);
 		assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
 		assert.equal(res.headers.get("content-disposition"), `attachment; filename="client-${c.id}.json"`);
@@ -37,7 +42,9 @@ describe("Client data export: GET /clients/:id/export", () => {
 		assert.equal(body.wallets.length, 1);
 		assert.equal(body.wallets[0].balance, 800);
 		assert.deepEqual(body.wallets[0].transactions.map((t: any) => [t.type, t.amount]), [["top_up", 900], ["debit", 100]]);
-		assert.ok(Array.isArray(body.history));
+		assert.ok(body.history.length >= 2, JSON.stringify(body.history));
+		assert.ok(body.history.every((e: any) => e.target?.id === c.id), "only this client's entries");
+		assert.ok(body.history[0].at <= body.history[body.history.length - 1].at, "oldest first");
 		assert.ok(Date.parse(body.exportedAt) > Date.now() - 60_000);
 
 		assert.equal((await a.http.get(`/clients/${c.id}/export`, { key: club.staff })).status, 403);

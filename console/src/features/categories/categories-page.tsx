@@ -30,7 +30,8 @@ export function CategoriesPage() {
 			<PageHeader title={t("nav.categories")}>
 				{isAdmin && (
 					<Button variant="primary" onPress={() => setDialog({ kind: "add" })}>
-						+ {t("categories.add")}
+						<span aria-hidden="true">+ </span>
+						{t("categories.add")}
 					</Button>
 				)}
 			</PageHeader>

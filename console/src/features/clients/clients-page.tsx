@@ -122,9 +122,10 @@ export function ClientsPage() {
 					{t("clients.export")}
 				</a>
 				{canWrite && (
-					<Link to="/clients/new" className="btn btn-primary">
-						+ {t("clients.new")}
-					</Link>
+					<Button variant="primary" onPress={() => void navigate({ to: "/clients/new" })}>
+						<span aria-hidden="true">+ </span>
+						{t("clients.new")}
+					</Button>
 				)}
 			</PageHeader>
 			<div className="toolbar" role="search">

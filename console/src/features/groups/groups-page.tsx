@@ -35,7 +35,8 @@ export function GroupsPage() {
 			<PageHeader title={t("nav.groups")}>
 				{isAdmin && (
 					<Button variant="primary" onPress={() => setDialog({ kind: "add" })}>
-						+ {t("groups.add")}
+						<span aria-hidden="true">+ </span>
+						{t("groups.add")}
 					</Button>
 				)}
 			</PageHeader>
