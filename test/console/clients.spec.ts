@@ -183,4 +183,21 @@ describe("console: clients", function () {
 		assert.equal((await ca.running.http.get(`/clients/${dup.id}`, { key: desk.club.admin })).status, 404);
 		assert.deepEqual((await ca.running.http.get(`/clients/${kept.id}`, { key: desk.club.admin })).body.tags.sort(), ["league", "vip"]);
 	});
+
+	it("when a payment is refunded in part, then the wallet gets that amount back once", async () => {
+		const c = await addClient(ca, desk.club.admin, { fullName: "Sara Ortiz", email: "sara@example.com", phone: "+34612000010" });
+		const w = await ca.running.http.post(`/clients/${c.id}/wallets`, { currency: "EUR" }, { key: desk.club.admin });
+		await ca.running.http.post(`/wallets/${w.body.id}/top-up`, { amount: 3000 }, { key: desk.club.admin, idempotencyKey: "t1" });
+		await ca.running.http.post(`/wallets/${w.body.id}/debit`, { amount: 1200, reference: "court 3" }, { key: desk.club.admin, idempotencyKey: "d1" });
+		await page.goto(`/clients/${c.id}`);
+		await page.getByLabel("Balance in EUR").filter({ hasText: "€18.00" }).waitFor();
+		await page.getByRole("button", { name: "Refund" }).click();
+		const dialog = page.getByRole("dialog");
+		await dialog.getByRole("textbox", { name: "Amount" }).fill("5");
+		await dialog.getByRole("button", { name: "Refund" }).dblclick();
+		await dialog.waitFor({ state: "detached" });
+		await page.getByLabel("Balance in EUR").filter({ hasText: "€23.00" }).waitFor();
+		const txs = (await ca.running.http.get(`/wallets/${w.body.id}/transactions`, { key: desk.club.admin })).body.items;
+		assert.deepEqual(txs.map((x: any) => x.type), ["refund", "debit", "top_up"]);
+	});
 });
