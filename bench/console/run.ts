@@ -13,7 +13,7 @@
  *                warm; baseline: the same first page (limit 100) asked of the API directly;
  *   search       typing a query (60 ms between keys, as a person types), from the last key to
  *                the list showing that query's first result; baseline: the same search asked
- *                of the API directly (what the console adds is its 150 ms debounce, rendering
+ *                of the API directly (what the console adds is its 100 ms debounce, rendering
  *                and the browser). Goal: within 300 ms of the last keystroke.
  */
 import crypto from "node:crypto";
@@ -130,8 +130,11 @@ async function main(): Promise<void> {
 				const expected: string | undefined = api.body.items[0]?.id;
 				await box.fill("");
 				await page.waitForFunction(() => !new URL(location.href).searchParams.get("q"));
-				await box.pressSequentially(q, { delay: 60 });
+				// All but the last key at a person's pace; the clock starts as the last key goes down.
+				await box.pressSequentially(q.slice(0, -1), { delay: 60 });
+				await page.waitForTimeout(60);
 				const tLast = Date.now();
+				await box.press(q.slice(-1));
 				if (expected) await page.locator(`table.clients-table tbody a[href="/clients/${expected}"]`).first().waitFor();
 				else await page.getByText("No client matches.").waitFor();
 				await page.waitForFunction(want => new URL(location.href).searchParams.get("q") === want, q);
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
 		console.log("");
 		console.log(`  first load: ${kb(entry.bytes)} gzipped JS before the app runs (${entry.files.length} files), ${kb(median(coldJs))} gzipped JS to show /clients from an empty cache; budget 250 KB`);
 		console.log(`  first list (/clients, ${ROUNDS} rounds, median): cold ${median(firstList.cold)} ms, warm ${median(firstList.warm)} ms; baseline GET /api/v1/clients?limit=100 ${median(firstList.api)} ms`);
-		console.log("  search, last keystroke -> first result on screen (includes the 150 ms debounce) vs the API alone:");
+		console.log("  search, last keystroke -> first result on screen (includes the 100 ms debounce) vs the API alone:");
 		for (const r of rows) console.log(`    ${JSON.stringify(r.q).padEnd(14)} ${String(median(r.ui)).padStart(5)} ms   api ${String(median(r.api)).padStart(4)} ms   (${r.hits === 100 ? "100+" : r.hits} hits)`);
 		const all = rows.flatMap(r => r.ui).sort((a, b) => a - b);
 		console.log(`  search overall: p50 ${median(all)} ms, max ${all[all.length - 1]} ms; goal <= 300 ms${all[all.length - 1] <= 300 ? " (met)" : ""}`);

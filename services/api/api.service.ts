@@ -19,7 +19,7 @@ import { guardBody } from "./body-guard";
 import { atTheEdge, onClientError } from "./http-edge";
 import { publicMetrics } from "./ops-privacy";
 import { keepKnownAliases } from "./known-routes";
-import { routeChecks } from "./readiness";
+import { routeChecks, routesWarm } from "./readiness";
 import { renderDocsPage, sendDocsBundle } from "./docs-page";
 import { ConsoleStaticMixin } from "./console-static";
 import { PacedUpload } from "../../lib/upload-flow";
@@ -347,7 +347,12 @@ const ApiService = defineService({
 		},
 
 		sendHttpError(this: any, req: Req, res: ServerResponse, err: any) {
-			const { status, body } = toHttpError(err);
+			let { status, body } = toHttpError(err);
+			// No route matched while the routes were still being mounted: "try again", not "no such route".
+			if (status === 404 && !req.$alias && String((req as any).originalUrl ?? req.url ?? "").startsWith(API_BASE) && !routesWarm(this, true)) {
+				({ status, body } = toHttpError({ code: 503, type: "SERVICE_UNAVAILABLE" }));
+				res.setHeader("Retry-After", "1");
+			}
 			if (status === 503) this.logger.warn(`${req.method} ${req.url}: ${err?.type ?? "SERVICE_UNAVAILABLE"} ${err?.message ?? ""}`);
 			else if (status >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
 			if (res.headersSent) {

@@ -33,3 +33,22 @@ export function routeChecks(gw: Gateway): { services: string; routes: string } {
 	}
 	return { services: "ok", routes: missing.length ? `${missing.length} not mounted` : "ok" };
 }
+
+/**
+ * Whether this gateway has mounted its REST routes (once warm, it stays warm: known-routes.ts
+ * keeps them). Until then (a node that has just started, before moleculer-web mounted the
+ * aliases or before the other nodes' services were discovered) a path that matches no route
+ * is answered 503 with Retry-After, not 404: the route may well exist a moment later.
+ * `mountNow` also mounts what is missing, for the next request.
+ */
+export function routesWarm(gw: Gateway & { routesWarm?: boolean }, mountNow = false): boolean {
+	if (gw.routesWarm) return true;
+	const complete = () => gw.broker.started && gw.aliases.some(a => a._generated) && unmounted(gw).length === 0;
+	gw.routesWarm = complete();
+	if (!gw.routesWarm && mountNow) {
+		gw.refreshAliases();
+		gw.routesWarm = complete();
+		return false; // the request at hand was routed before
+	}
+	return gw.routesWarm;
+}

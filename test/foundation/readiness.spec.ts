@@ -45,4 +45,36 @@ describe("/ready and the REST routes", function () {
 			assert.equal(res.status, 401, p);
 		}
 	});
+
+	it("when a request reaches a starting gateway before its routes are mounted, then it is a 503 with Retry-After, never a 404; once mounted an unknown path is a 404", async () => {
+		const port = await freePort();
+		// A gateway alone on the bus: the services behind its routes are not there (yet).
+		const env = { ...readEnv(), services: ["api"] as any, transporter: process.env.NATS_URL!, namespace: `warm${Date.now()}`, nodeId: `warm-${Date.now()}` };
+		const gw = createNode({ env, overrides: { api: { settings: { port, ip: "127.0.0.1" } } } });
+		try {
+			await gw.start();
+			const early = await fetch(`http://127.0.0.1:${port}/api/v1/clients`);
+			assert.equal(early.status, 503, "no route is mounted yet: try again later");
+			assert.equal(early.headers.get("retry-after"), "1");
+			assert.equal(((await early.json()) as any).type, "SERVICE_UNAVAILABLE");
+			// The services arrive on another node: the routes are mounted and answer.
+			const backendEnv = { ...env, services: ["clubs", "groups", "clients", "wallets", "booking-guard"] as any, nodeId: `warm-b-${Date.now()}` };
+			const backend = createNode({ env: backendEnv });
+			try {
+				await backend.start();
+				let status = 0;
+				for (let i = 0; i < 200 && status !== 401; i++) {
+					status = (await fetch(`http://127.0.0.1:${port}/api/v1/clients`)).status;
+					assert.ok(status === 401 || status === 503, `while mounting: ${status}`);
+					if (status !== 401) await new Promise(r => setTimeout(r, 25));
+				}
+				assert.equal(status, 401);
+				assert.equal((await fetch(`http://127.0.0.1:${port}/api/v1/no-such-route`)).status, 404);
+			} finally {
+				await backend.stop();
+			}
+		} finally {
+			await gw.stop();
+		}
+	});
 });

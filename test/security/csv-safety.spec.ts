@@ -4,7 +4,7 @@
  * stays flat (the upload is streamed, never held whole).
  */
 import assert from "node:assert/strict";
-import { Readable } from "node:stream";
+import { spawn } from "node:child_process";
 import { app, newClub, type Running, type TestClub } from "../support/app";
 
 /** Splits CSV text into rows of cells (quotes, doubled quotes, CRLF). */
@@ -68,34 +68,38 @@ describe("CSV safety end to end", function () {
 	});
 
 	it("when a file's single row is 100 MB long, then the job fails fast with a clear error and memory stays flat", async () => {
-		const total = 100 * 1024 * 1024;
-		let sent = 0;
-		const header = "full_name,email,phone,gender,country\n";
-		const body = new Readable({
-			read() {
-				if (sent === 0) {
-					this.push(header + '"');
-					sent += header.length + 1;
-					return;
-				}
-				if (sent >= total) return this.push(null);
-				const n = Math.min(1024 * 1024, total - sent);
-				sent += n;
-				this.push(Buffer.alloc(n, 0x61));
-			},
-		});
+		// The upload comes from another process, as a client's would: the figure below is the
+		// server's memory alone, not the sending side's buffers.
+		const sender = `
+			const { Readable } = require("node:stream");
+			const total = 100 * 1024 * 1024;
+			let sent = 0;
+			const header = "full_name,email,phone,gender,country\\n";
+			const body = new Readable({
+				read() {
+					if (sent === 0) { this.push(header + '"'); sent += header.length + 1; return; }
+					if (sent >= total) return this.push(null);
+					const n = Math.min(1024 * 1024, total - sent);
+					sent += n;
+					this.push(Buffer.alloc(n, 0x61));
+				},
+			});
+			fetch(process.argv[1], { method: "POST", headers: { authorization: "Bearer " + process.argv[2], "content-type": "text/csv" }, body: Readable.toWeb(body), duplex: "half" })
+				.then(async r => process.stdout.write(JSON.stringify({ status: r.status, body: await r.json() })))
+				.catch(err => process.stdout.write(JSON.stringify({ status: 0, body: { error: err.message } })));
+		`;
 		global.gc?.();
 		const before = process.memoryUsage().rss;
 		let peak = before;
 		const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
 		const started = Date.now();
-		const res = await fetch(`${a.baseUrl}/api/v1/imports`, {
-			method: "POST",
-			headers: { authorization: `Bearer ${club.staff}`, "content-type": "text/csv" },
-			body: Readable.toWeb(body) as any,
-			duplex: "half",
-		} as any).catch((err: Error) => ({ status: 0, json: async () => ({ error: err.message }) }) as any);
-		const job = await res.json();
+		const child = spawn(process.execPath, ["-e", sender, `${a.baseUrl}/api/v1/imports`, club.staff], { stdio: ["ignore", "pipe", "inherit"] });
+		let out = "";
+		child.stdout.on("data", d => (out += d));
+		child.on("error", () => undefined);
+		await new Promise(resolve => child.once("close", resolve));
+		const res = JSON.parse(out || '{"status":0,"body":{"error":"no answer"}}') as { status: number; body: any };
+		const job = res.body;
 		let status = job;
 		for (let i = 0; i < 300 && status?.id && !["failed", "completed", "cancelled"].includes(status.status); i++) {
 			await new Promise(r => setTimeout(r, 100));
