@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { ServiceBroker } from "moleculer";
-import { app, newClub, startCluster, type Running } from "../support/app";
+import { app, newClub, pauseOtherRelays, startCluster, type Running } from "../support/app";
 import { OUTBOX_CHANNEL, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
 import { createNode } from "../../lib/node";
 import { readEnv } from "../../moleculer.config";
@@ -62,13 +62,16 @@ describe("Outbox, embedded (in-process relay)", () => {
 	let clients: any;
 	let clubId: string;
 
+	let resume: () => void;
 	before(async () => {
 		const a = await app();
+		resume = await pauseOtherRelays(a.brokers);
 		probe = addProbe(a.brokers[0], "outbox-probe");
 		await a.brokers[0].waitForServices(["outbox-probe"]);
 		clients = a.brokers[0].getLocalService("clients");
 		clubId = (await newClub(a.http)).club.id;
 	});
+	after(() => resume());
 
 	it("when a change commits, then its consumer gets exactly one message with the whole entry, and the row is marked published", async () => {
 		const id = "11111111-1111-4111-8111-111111111111";
@@ -111,17 +114,20 @@ describe("Outbox over NATS JetStream", function () {
 	let probe: Probe;
 
 	let embedded: any;
+	let resumeOthers: () => void;
 
 	before(async () => {
 		// Every test app shares one database: keep the embedded app's relay off these rows.
 		embedded = (await app()).brokers[0].getLocalService("clients");
 		embedded.outboxPause(true);
 		c = await startCluster([{ services: ["api", "clubs", "groups"] }, { services: ["clients"] }]);
+		resumeOthers = await pauseOtherRelays(c.brokers);
 		probe = addProbe(c.brokers[0], "outbox-probe");
 		await c.brokers[0].waitForServices(["outbox-probe"]);
 	});
 	after(async () => {
 		await c.stop();
+		resumeOthers();
 		embedded.outboxPause(false);
 	});
 

@@ -122,6 +122,35 @@ export function app(): Promise<Running> {
 	return shared;
 }
 
+/**
+ * Every test app shares one database, so a relay or a webhooks worker of any other running
+ * app (the acceptance cluster stays up for the whole run) could take the outbox rows or the
+ * deliveries a test is watching, and hand them to its own consumers. Pauses the outbox relays
+ * and stops the webhooks workers of every running broker but `mine`; the returned function
+ * resumes them.
+ */
+export async function pauseOtherRelays(mine: ServiceBroker[]): Promise<() => void> {
+	const paused: any[] = [];
+	const workers: any[] = [];
+	for (const r of running) {
+		for (const b of r.brokers) {
+			if (mine.includes(b)) continue;
+			for (const svc of b.services as any[]) {
+				if (typeof svc.outboxPause === "function" && !svc.outbox?.paused) {
+					svc.outboxPause(true);
+					paused.push(svc);
+				}
+				if (svc.name === "webhooks" && svc.worker && !mine.includes(b)) workers.push(svc.worker);
+			}
+		}
+	}
+	await Promise.all(workers.map(w => w.stop()));
+	return () => {
+		for (const svc of paused) svc.outboxPause(false);
+		for (const w of workers) w.start();
+	};
+}
+
 export async function stopAll(): Promise<void> {
 	await Promise.all([...running].map(r => r.stop()));
 	shared = null;

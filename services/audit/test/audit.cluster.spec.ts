@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { app, newClub, startCluster, type Running } from "../../../test/support/app";
+import { app, newClub, pauseOtherRelays, startCluster, type Running } from "../../../test/support/app";
 import { createNode } from "../../../lib/node";
 import { readEnv } from "../../../moleculer.config";
 import { exactly, ofTarget } from "./helpers";
@@ -14,6 +14,7 @@ describe("Audit trail over NATS (cluster)", function () {
 	this.timeout(90_000);
 	let c: Running;
 	let embedded: any[];
+	let resumeOthers: () => void;
 
 	before(async () => {
 		// Every test app shares one database: keep the embedded app's relays off this cluster's rows.
@@ -21,9 +22,11 @@ describe("Audit trail over NATS (cluster)", function () {
 		embedded = ["clients", "groups", "clubs"].map(s => a.brokers[0].getLocalService(s));
 		for (const s of embedded) s.outboxPause(true);
 		c = await startCluster([{ services: ["api", "clubs", "groups"] }, { services: ["clients", "wallets", "booking-guard"] }, { services: ["clients"] }, { services: ["audit"] }, { services: ["audit"] }]);
+		resumeOthers = await pauseOtherRelays(c.brokers); // and any other running cluster's
 	});
 	after(async () => {
 		await c.stop();
+		resumeOthers();
 		for (const s of embedded) s.outboxPause(false);
 	});
 

@@ -6,21 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
-import { app, newClub, startCluster, type Running } from "../../../test/support/app";
+import { app, newClub, pauseOtherRelays, startCluster, type Running } from "../../../test/support/app";
 import { startProcess, type Proc } from "../../../test/support/processes";
 import { startReceiver, until, withEnv, type Receiver } from "./receiver";
 
-/** Every test app shares one database: keep the embedded app's worker and clients relay off these rows. */
+/** Every test app shares one database: keep every app already running (the embedded one, the acceptance cluster) off these rows. */
 async function quietEmbedded(): Promise<() => void> {
-	const broker = (await app()).brokers[0];
-	const webhooks: any = broker.getLocalService("webhooks");
-	const clients: any = broker.getLocalService("clients");
-	await webhooks.worker.stop();
-	clients.outboxPause(true);
-	return () => {
-		webhooks.worker.start();
-		clients.outboxPause(false);
-	};
+	await app();
+	return pauseOtherRelays([]);
 }
 
 describe("Webhooks across nodes", function () {
