@@ -24,7 +24,8 @@ import { chromium } from "playwright-core";
 import { startEmbeddedPg } from "../../lib/embedded-pg";
 import { SERVICE_NAMES } from "../../moleculer.config";
 import { buildConsole, CONSOLE_DIST } from "../../scripts/console-build";
-import { CHROMIUM, CHROMIUM_ARGS } from "../../test/console/support";
+import { CHROMIUM_ARGS } from "../../test/console/support";
+import { chromiumBinary } from "../../test/support/infra";
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
 	const running = await startCluster([{ services: [...SERVICE_NAMES] }], { transporter: false });
 	const knex = (await import("knex")).default;
 	const db = knex({ client: "pg", connection: pg.url, pool: { min: 0, max: 2 } });
-	const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+	const browser = await chromium.launch({ executablePath: chromiumBinary(), args: CHROMIUM_ARGS, headless: true });
 	try {
 		console.log(`console bench: ${CLIENTS.toLocaleString("en")} clients in one club, ${os.cpus().length} cores, node ${process.version}, ${browser.version()}`);
 		const built = buildConsole();

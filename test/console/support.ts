@@ -12,8 +12,8 @@ import assert from "node:assert/strict";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { app, newClub, type Running, type TestClub } from "../support/app";
 import { buildConsole } from "../../scripts/console-build";
+import { chromiumBinary } from "../support/infra";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
 let browser: Promise<Browser> | null = null;
@@ -27,7 +27,7 @@ export interface ConsoleApp {
 export async function consoleApp(): Promise<ConsoleApp> {
 	buildConsole();
 	const running = await app();
-	browser = browser ?? chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+	browser = browser ?? chromium.launch({ executablePath: chromiumBinary(), args: CHROMIUM_ARGS, headless: true });
 	return { running, browser: await browser, baseUrl: running.baseUrl };
 }
 

@@ -3,18 +3,10 @@
  * come from this server, nothing from a CDN, and a headless Chromium renders the operations.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import zlib from "node:zlib";
 import { app } from "../support/app";
-
-function chromium(): string | null {
-	if (process.env.CHROMIUM_BIN) return process.env.CHROMIUM_BIN;
-	for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
-		const r = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
-		if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
-	}
-	return null;
-}
+import { chromiumBinary } from "../support/infra";
 
 describe("API reference page", function () {
 	this.timeout(90_000);
@@ -52,13 +44,12 @@ describe("API reference page", function () {
 
 	it("when a headless Chromium opens /api/docs, then the reference renders the operations, their examples and error types", async function () {
 		this.timeout(240_000);
-		const bin = chromium();
-		if (!bin) this.skip();
+		const bin = chromiumBinary();
 		const a = await app();
 		const render = () =>
 			new Promise<string>(resolve => {
 				execFile(
-					bin!,
+					bin,
 					["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--virtual-time-budget=10000", "--dump-dom", `${a.baseUrl}/api/docs`],
 					{ maxBuffer: 64 * 1024 * 1024, timeout: 100_000 },
 					(_err, stdout) => resolve(String(stdout ?? "")),

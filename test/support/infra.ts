@@ -20,17 +20,28 @@ function which(cmd: string): string | null {
 	return r.status === 0 ? r.stdout.trim() : null;
 }
 
-/** nats-server from PATH; as root, installed through apt when missing. */
-export function natsServerBinary(): string {
-	let bin = which("nats-server");
+/** A program from PATH; as root, installed through apt (Debian package `pkg`) when missing. */
+function binaryOrInstall(cmd: string, pkg: string, hint: string): string {
+	let bin = which(cmd);
 	if (bin) return bin;
 	if (os.userInfo().uid === 0 && which("apt-get")) {
-		process.stderr.write("nats-server is missing: installing it with apt-get ...\n");
-		spawnSync("sh", ["-c", "apt-get install -y nats-server >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y nats-server >/dev/null 2>&1)"], { stdio: "inherit" });
-		bin = which("nats-server");
+		process.stderr.write(`${cmd} is missing: installing ${pkg} with apt-get ...\n`);
+		spawnSync("sh", ["-c", `apt-get install -y ${pkg} >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y ${pkg} >/dev/null 2>&1)`], { stdio: "inherit" });
+		bin = which(cmd);
 		if (bin) return bin;
 	}
-	throw Object.assign(new Error("The tests need nats-server (https://nats.io): install it (Debian: apt-get install nats-server) or set NATS_URL to a server with JetStream."), { name: "SetupError" });
+	throw Object.assign(new Error(hint), { name: "SetupError" });
+}
+
+/** nats-server from PATH; as root, installed through apt when missing. */
+export function natsServerBinary(): string {
+	return binaryOrInstall("nats-server", "nats-server", "The tests need nats-server (https://nats.io): install it (Debian: apt-get install nats-server) or set NATS_URL to a server with JetStream.");
+}
+
+/** Debian's Chromium for the console's browser tests (CHROMIUM_PATH overrides); as root, installed through apt when missing. */
+export function chromiumBinary(): string {
+	if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+	return binaryOrInstall("chromium", "chromium", "The console's tests need Chromium: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.");
 }
 
 async function waitForPort(port: number, ms: number): Promise<void> {
