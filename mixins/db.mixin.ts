@@ -32,9 +32,12 @@ export interface DbMixinOptions {
 	poolMax?: number;
 }
 
-export interface DbMethods {
+/** What DbMixin gives a service's `this`. */
+export interface DbMembers {
 	db: Knex;
 	dbSchema: string;
+	/** Closed before the pool, whichever mixin stops first (the outbox relay adds its stop here). */
+	beforeDbClose?: Array<() => Promise<void>>;
 }
 
 const MIGRATIONS_ROOT = path.resolve(__dirname, "..", "migrations");

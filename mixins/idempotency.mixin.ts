@@ -94,6 +94,12 @@ export async function claimKey(service: any, ctx: Context<any, any>, key: string
 	locals.idempotencyClaim = `${key}\n${hash}`;
 }
 
+/** What IdempotencyMixin gives a service's `this`. */
+export interface IdempotencyMembers {
+	/** Runs `work` in a transaction once per Idempotency-Key of the club; a replay answers what the first call answered. */
+	idempotent<T>(ctx: Context<any, any>, work: (trx: Knex.Transaction, onCommit: OnCommit) => Promise<T>, opts?: IdempotentOptions): Promise<T>;
+}
+
 export function IdempotencyMixin(): Partial<ServiceSchema> {
 	return {
 		methods: {

@@ -215,9 +215,14 @@ function relaysOverJetStream(broker: any): boolean {
 	return broker.channelAdapter?.constructor?.name === "NatsAdapter";
 }
 
-export interface OutboxMethods {
+/** What OutboxMixin gives a service's `this`. */
+export interface OutboxMembers {
 	recordChange(trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void>;
 	recordChanges(trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void>;
+	/** Relay what is committed now (called after each commit; also on a timer). */
+	outboxWake(): void;
+	/** Tests: stop (true) or resume (false) this instance's relay. */
+	outboxPause(paused: boolean): void;
 }
 
 export function OutboxMixin(): Partial<ServiceSchema> {

@@ -75,7 +75,6 @@ const AuditService = defineService({
 	mixins: [DbMixin({ schema: "audit" })],
 	settings: { rest: "/" },
 
-	// @ts-expect-error -- read by the @moleculer/channels middleware (lib/node.ts); AppServiceSchema does not type it.
 	channels: {
 		[OUTBOX_CHANNEL]: outboxConsumer("audit", function (this: any, msg: OutboxMessage) {
 			return this.store(msg);

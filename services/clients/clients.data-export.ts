@@ -10,6 +10,7 @@ import type { HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import type { Client } from "./clients.entity";
 import { ref } from "../../lib/openapi";
+import { serviceRuns } from "../../lib/service";
 
 const PAGE = 500;
 
@@ -79,7 +80,7 @@ export const DataExportMixin = {
 
 		/** The audit trail's entries about the client, oldest first (none where the audit service is not deployed). */
 		async exportHistory(this: any, ctx: Context<unknown, HttpMeta>, clientId: string) {
-			if (!this.broker.registry.hasService("audit")) return [];
+			if (!serviceRuns(this.broker, "audit")) return [];
 			return (await allPages(ctx, "audit.clientHistory", { id: clientId })).reverse();
 		},
 	},

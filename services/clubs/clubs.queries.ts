@@ -1,5 +1,6 @@
 /** Pure queries of the clubs schema: (db | trx, args) -> rows. */
 import type { Knex } from "knex";
+import { NOW } from "../../lib/sql";
 
 export interface ClubRow {
 	id: string;
@@ -52,7 +53,7 @@ export const revokeKey = (db: Knex | Knex.Transaction, clubId: string, id: strin
 	db<ApiKeyRow>("api_keys")
 		.where({ club_id: clubId, id })
 		.whereNull("revoked_at")
-		.update({ revoked_at: db.fn.now() as any })
+		.update({ revoked_at: db.raw(NOW) })
 		.returning("*")
 		.then(r => r[0] as ApiKeyRow | undefined);
 

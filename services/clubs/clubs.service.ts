@@ -5,11 +5,11 @@
  */
 import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
-import { defineService } from "../../lib/service";
+import { defineService, serviceRuns, type AppService } from "../../lib/service";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
-import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin, diffChanges } from "../../mixins/outbox.mixin";
+import { DbMixin, type DbMembers } from "../../mixins/db.mixin";
+import { OutboxMixin, diffChanges, type OutboxMembers } from "../../mixins/outbox.mixin";
 import { NotFoundError, invalid } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
@@ -88,7 +88,12 @@ const toKey = (r: q.ApiKeyRow): ApiKey => ({
 const keyEntity = ref("ApiKey");
 const clubEntity = ref("Club");
 
-const ClubsService = defineService({
+interface ClubsMethods {
+	activeAdminMembers(ctx: Context): Promise<number>;
+}
+type ClubsThis = AppService & DbMembers & OutboxMembers & ClubsMethods;
+
+const ClubsService = defineService<ClubsThis>({
 	name: "clubs",
 	mixins: [DbMixin({ schema: "clubs" }), OutboxMixin(), ClaimsMixin],
 	settings: { rest: "/" },
@@ -112,7 +117,7 @@ const ClubsService = defineService({
 				responses: { "201": { description: "The club and its first admin key (shown once)", schema: ref("ClubCreated") } },
 				requestExample: { name: "My Padel Club", country: "ES", currency: "EUR", timezone: "Europe/Madrid" },
 			},
-			async handler(this: any, ctx: Context<CreateClubParams, HttpMeta>) {
+			async handler(ctx: Context<CreateClubParams, HttpMeta>) {
 				const { name } = ctx.params;
 				const country = normalizeCountry(ctx.params.country);
 				const currency = ctx.params.currency.toUpperCase();
@@ -145,7 +150,7 @@ const ClubsService = defineService({
 			auth: "viewer",
 			params: {},
 			openapi: { summary: "The caller's club", tags: ["clubs"], responses: { "200": { description: "The club", schema: clubEntity } } },
-			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>) {
 				const row = await q.findClub(this.db, ctx.meta.clubId);
 				if (!row) throw new NotFoundError("Club");
 				return toClub(row);
@@ -167,7 +172,7 @@ const ClubsService = defineService({
 				responses: { "201": { description: "The key with its secret", schema: ref("ApiKeyCreated") } },
 				requestExample: { name: "Booking system", role: "staff" },
 			},
-			async handler(this: any, ctx: Context<{ name: string; role: Role }, HttpMeta>) {
+			async handler(ctx: Context<{ name: string; role: Role }, HttpMeta>) {
 				const key = generateKey();
 				const row = await this.db.transaction(async (trx: any) => {
 					const row = await q.insertKey(trx, {
@@ -191,7 +196,7 @@ const ClubsService = defineService({
 			auth: "admin",
 			params: { $$strict: true, ...listParams },
 			openapi: { summary: "List API keys (no secrets)", tags: ["api-keys"], responses: { "200": { description: "A page of keys", schema: pageOf("ApiKey") } } },
-			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<ApiKey>> {
+			async handler(ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<ApiKey>> {
 				return paginate(q.activeKeys(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor }, toKey);
 			},
 		},
@@ -209,10 +214,10 @@ const ClubsService = defineService({
 					"409": { description: "LAST_ADMIN: the club would keep neither an admin API key nor an active admin staff member", schema: { $ref: "#/components/schemas/Error" } },
 				},
 			},
-			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
+			async handler(ctx: Context<{ id: string }, HttpMeta>) {
 				const clubId = ctx.meta.clubId;
 				if (!UUID_RE.test(ctx.params.id)) throw new NotFoundError("API key");
-				const row: q.ApiKeyRow = await this.db.transaction(async (trx: any) => {
+				const row = await this.db.transaction(async trx => {
 					// Serialised with every other admin-removing change of the club (lib/last-admin.ts).
 					await lockClubAdmins(trx, clubId);
 					const key = await q.findActiveKey(trx, clubId, ctx.params.id);
@@ -220,14 +225,14 @@ const ClubsService = defineService({
 					if (key.role === "admin" && (await q.countAdminKeys(trx, clubId, key.id)) === 0 && (await this.activeAdminMembers(ctx)) === 0) {
 						throw lastAdminError();
 					}
-					const revoked = await q.revokeKey(trx, clubId, key.id);
+					const revoked = (await q.revokeKey(trx, clubId, key.id))!; // found active under the club's admin lock
 					await this.recordChange(trx, ctx, { action: "clubs.revokeKey", target: { type: "apiKey", id: key.id }, changes: { revoked: [false, true] } });
 					return revoked;
 				});
 				// Every gateway drops it from its cache before we answer, so "401 at once" holds on
 				// every node; so do the sessions opened with it (staff).
 				await tellEveryGateway(ctx, "api.forgetKey", { keyHash: row.key_hash }, "clubs.apiKeyRevoked", { keyHash: row.key_hash, keyId: row.id, clubId });
-				if (this.broker.registry.hasService("staff")) {
+				if (serviceRuns(this.broker, "staff")) {
 					await ctx.call("staff.endKeySessions", { keyId: row.id }).catch((err: any) => this.logger.warn(`Sessions of revoked key ${row.id} not ended yet: ${err.message}`));
 				}
 				return noContent(ctx);
@@ -238,7 +243,7 @@ const ClubsService = defineService({
 		countAdminKeys: {
 			visibility: "public",
 			params: {},
-			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>) {
 				return q.countAdminKeys(this.db, ctx.meta.clubId);
 			},
 		},
@@ -246,7 +251,7 @@ const ClubsService = defineService({
 		/** Internal: counts a request of the caller's key in this minute (shared by every gateway node). */
 		rateLimitHit: {
 			params: {},
-			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>) {
 				const { count, resetAt } = await q.hitRateLimit(this.db, ctx.meta.clubId, ctx.meta.keyId!);
 				if (Math.random() < 0.001) void q.pruneRateLimits(this.db).catch(() => undefined);
 				return { count, resetAt: resetAt.toISOString() };
@@ -257,7 +262,7 @@ const ClubsService = defineService({
 		resolveKey: {
 			tenant: false,
 			params: { keyHash: { type: "string", length: 64 } },
-			async handler(this: any, ctx: Context<{ keyHash: string }>) {
+			async handler(ctx: Context<{ keyHash: string }>) {
 				const row = await q.findActiveKeyByHash(this.db, ctx.params.keyHash);
 				if (!row) return null;
 				// The lookup is by an index on the hash; compare again in constant time.
@@ -271,8 +276,8 @@ const ClubsService = defineService({
 
 	methods: {
 		/** Active admin staff members (none when no staff service runs in this deployment). */
-		async activeAdminMembers(this: any, ctx: Context): Promise<number> {
-			if (!this.broker.registry.hasService("staff")) return 0;
+		async activeAdminMembers(ctx: Context): Promise<number> {
+			if (!serviceRuns(this.broker, "staff")) return 0;
 			return (await ctx.call("staff.countActiveAdmins", {})) as number;
 		},
 	},

@@ -133,7 +133,6 @@ const ImportService = defineService({
 	mixins: [DbMixin({ schema: "import", poolMax: readEnv().dbPoolMax + MAX_IN_FLIGHT }), OutboxMixin()],
 	settings: { rest: "/" },
 
-	// @ts-expect-error -- read by the @moleculer/channels middleware (lib/node.ts); AppServiceSchema does not type it.
 	channels: {
 		[CHUNK_CHANNEL]: {
 			maxInFlight: MAX_IN_FLIGHT,

@@ -142,7 +142,6 @@ const WebhooksService = defineService({
 	mixins: [DbMixin({ schema: "webhooks" }), OutboxMixin()],
 	settings: { rest: "/" },
 
-	// @ts-expect-error -- read by the @moleculer/channels middleware (lib/node.ts); AppServiceSchema does not type it.
 	channels: {
 		[OUTBOX_CHANNEL]: outboxConsumer("webhooks", function (this: any, msg: OutboxMessage) {
 			return this.ingest(msg);
