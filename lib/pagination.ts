@@ -22,21 +22,30 @@ interface CursorPosition {
 	id: string;
 }
 
-export function encodeCursor(pos: CursorPosition): string {
-	return Buffer.from(JSON.stringify([pos.at, pos.id])).toString("base64url");
+/** An opaque cursor for a keyset position (any JSON tuple); every list's cursor is made here. */
+export function packCursor(position: readonly unknown[]): string {
+	return Buffer.from(JSON.stringify(position)).toString("base64url");
 }
 
-export function decodeCursor(cursor: string | undefined): CursorPosition | null {
-	if (!cursor) return null;
+/** The tuple a cursor of packCursor holds, if `check` accepts it; a 422 on `cursor` otherwise. */
+export function unpackCursor<T extends unknown[]>(cursor: string, check: (position: unknown[]) => position is T): T {
 	try {
-		const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-		if (typeof at === "string" && typeof id === "string" && parseInstant(at) !== undefined && UUID_RE.test(id)) {
-			return { at, id };
-		}
+		const position = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+		if (Array.isArray(position) && check(position)) return position;
 	} catch {
 		/* fall through */
 	}
 	throw invalid({ field: "cursor", type: "cursor", message: "The 'cursor' is not one this API gave out." });
+}
+
+export function encodeCursor(pos: CursorPosition): string {
+	return packCursor([pos.at, pos.id]);
+}
+
+export function decodeCursor(cursor: string | undefined): CursorPosition | null {
+	if (!cursor) return null;
+	const [at, id] = unpackCursor(cursor, (p): p is [string, string] => typeof p[0] === "string" && typeof p[1] === "string" && parseInstant(p[0]) !== undefined && UUID_RE.test(p[1]));
+	return { at, id };
 }
 
 /**

@@ -1,0 +1,6 @@
+import crypto from "node:crypto";
+
+/** SHA-256 of UTF-8 text as lowercase hex: how API keys, session tokens and reset tokens are stored and looked up. */
+export function sha256Hex(text: string): string {
+	return crypto.createHash("sha256").update(text, "utf8").digest("hex");
+}
