@@ -26,7 +26,7 @@ import { listParams, paginate } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import { normalizeClientInput, normalizeTags, type NormalizedClient } from "../../lib/normalize/client";
 import { readEnv } from "../../moleculer.config";
-import type { ImportBatchClient, ImportBatchOutcome, ImportRowError } from "../clients/clients.import-batch";
+import type { ImportBatchClient, ImportBatchOutcome, ImportRowError } from "../clients/clients.contract";
 import { CHUNK_CHANNEL, DEAD_CHANNEL, MAX_ATTEMPTS, MAX_IN_FLIGHT, ADAPTER_MAX_RETRIES, WORKING_EVERY_MS } from "./import.channels";
 import { ImportFileError, readCsv, type DelimiterOption } from "./import.reader";
 import { spool, untilWritten, type Spool } from "./import.spool";
