@@ -144,8 +144,7 @@ export const WorkerMixin = defineMixin<ImportThis>({
 		 * Normalise, write through clients.importBatch, record once. The job is held open
 		 * (q.holdJobOpen) from the status check to the record's commit, so a cancel waits for
 		 * this chunk and the ended job counts exactly what was written; a chunk that comes
-		 * after the job ended is dropped unwritten. (The one call made in a transaction: the
-		 * job's shared advisory lock must cover the write, see import.queries.ts.)
+		 * after the job ended is dropped unwritten.
 		 */
 		async applyChunk(msg: ChunkMessage): Promise<void> {
 			const { jobId, clubId, chunkIndex, options } = msg;
@@ -159,6 +158,10 @@ export const WorkerMixin = defineMixin<ImportThis>({
 				if (!job || !q.isOpen(job)) return false; // ended, or a cancel came, while this chunk was being prepared
 				if (await q.isRecorded(trx, jobId, chunkIndex)) return false;
 				const params: ImportBatchParams = { jobId, chunkIndex, onDuplicate: options.onDuplicate, dryRun: options.dryRun, existingBefore: job.created_at.toISOString(), rows: batch };
+				// A call inside a transaction, the exception to CONTRIBUTING.md's rule on calling another service
+				// while holding one: the job's SHARED advisory lock (no row lock; only a cancel or a failure waits
+				// for it) must cover the write, so an ended job counts exactly what was written. importBatch applies
+				// a (job, chunk) once, so a retried call writes nothing twice.
 				const outcome = batch.length
 					? await this.broker.call<ImportBatchOutcome, ImportBatchParams>("clients.importBatch", params, { meta: { clubId, actor: msg.actor }, timeout: IMPORT_BATCH_TIMEOUT_MS })
 					: NOTHING_WRITTEN;
