@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import pg from "pg";
 import { freePort } from "../../lib/embedded-pg";
 import { httpClient } from "../support/app";
+import { createClient } from "../support/factories";
 import { startProcess, type Proc } from "../support/processes";
 
 describe("Node failure: wallets SIGKILLed during a merge (real processes, NATS)", function () {
@@ -53,9 +54,8 @@ describe("Node failure: wallets SIGKILLed during a merge (real processes, NATS)"
 		};
 		const club = await until(() => http.post("/clubs", { name: "Merge night", country: "ES", currency: "EUR", timezone: "Europe/Madrid" }, { key: platform }), r => r.status === 201, "club");
 		const key = club.body.apiKey.key;
-		const person = (name: string) => ({ fullName: name, email: `${crypto.randomBytes(4).toString("hex")}@example.com`, phone: `+346${crypto.randomInt(10_000_000, 99_999_999)}`, gender: "F", country: "ES" });
-		const target = (await http.post("/clients", person("Ana Noche"), { key })).body;
-		const source = (await http.post("/clients", person("Ana Noche"), { key })).body;
+		const target = await createClient(http, key, { fullName: "Ana Noche" });
+		const source = await createClient(http, key, { fullName: "Ana Noche" });
 		const tEur = await until(() => http.post(`/clients/${target.id}/wallets`, { currency: "EUR" }, { key }), r => r.status === 201, "wallets up");
 		const sEur = await http.post(`/clients/${source.id}/wallets`, { currency: "EUR" }, { key });
 		const sUsd = await http.post(`/clients/${source.id}/wallets`, { currency: "USD" }, { key });
