@@ -11,6 +11,7 @@ import ApiGateway from "moleculer-web";
 import { MetricReporters, type Context } from "moleculer";
 import pg from "pg";
 import { readEnv } from "../../moleculer.config";
+import { sha256Hex } from "../../lib/hash";
 import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError, invalid } from "../../lib/errors";
 import { buildOpenApi, type RestAction } from "../../lib/openapi";
 import { OPS_PATHS } from "../../lib/openapi/ops";
@@ -49,10 +50,6 @@ export interface KeyIdentity {
 }
 
 type Req = IncomingMessage & { $action?: any; $params?: Record<string, unknown>; $ctx?: Context<any, any>; $alias?: any; $startedAt?: bigint; $keyId?: string; $route?: any; $logged?: boolean; $endpoint?: any };
-
-export function sha256(text: string): string {
-	return crypto.createHash("sha256").update(text, "utf8").digest("hex");
-}
 
 /** Serves moleculer's metrics as Prometheus text from the gateway's port (no extra listener). */
 class InlinePrometheus extends (MetricReporters as any).Prometheus {
@@ -217,7 +214,7 @@ const ApiService = defineService({
 			// No Authorization header: the session cookie, if any (session-auth.ts). A key always wins.
 			const session: KeyIdentity | null = token === null ? await this.sessionIdentity(ctx, req) : null;
 			if (!token && !session) throw new UnauthorizedError(token === "" ? "Use 'Authorization: Bearer <api key>'" : undefined);
-			const hash = token ? sha256(token) : "";
+			const hash = token ? sha256Hex(token) : "";
 			if (token && this.platformKeyHash && crypto.timingSafeEqual(Buffer.from(hash, "hex"), this.platformKeyHash)) {
 				if (required !== "platform") throw new ForbiddenError("The platform key may only create clubs and register verified profiles");
 				ctx.meta.platform = true;
@@ -448,7 +445,7 @@ const ApiService = defineService({
 		this.uploadFlows = new Map();
 		this.keyCacheMs = env.keyCacheMs;
 		this.rateLimit = this.settings.rateLimitPerMinute ?? env.rateLimitPerMinute;
-		this.platformKeyHash = env.platformApiKey ? Buffer.from(sha256(env.platformApiKey), "hex") : null;
+		this.platformKeyHash = env.platformApiKey ? Buffer.from(sha256Hex(env.platformApiKey), "hex") : null;
 		this.version = require("../../package.json").version;
 		this.prometheus = new (InlinePrometheus as any)({});
 		(this.prometheus as any).init(this.broker.metrics);

@@ -23,10 +23,10 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
-import crypto from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors";
 import { readEnv } from "../../moleculer.config";
+import { sha256Hex } from "../../lib/hash";
 import { SESSION_COOKIE, type SessionIdentity } from "../staff/staff.types";
 
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -77,8 +77,6 @@ export function checkOrigin(req: IncomingMessage): void {
 	}
 }
 
-const sha256 = (text: string) => crypto.createHash("sha256").update(text, "utf8").digest("hex");
-
 export const SessionAuthMixin: Partial<ServiceSchema> = {
 	actions: {
 		/** Internal: drop ended sessions from this gateway's cache now (staff calls every gateway). */
@@ -110,7 +108,7 @@ export const SessionAuthMixin: Partial<ServiceSchema> = {
 			checkOrigin(req);
 			ctx.meta.https = isHttps(req);
 			const token = sessionToken(req);
-			if (token) ctx.meta.sessionHash = sha256(token);
+			if (token) ctx.meta.sessionHash = sha256Hex(token);
 		},
 
 		/**
@@ -120,7 +118,7 @@ export const SessionAuthMixin: Partial<ServiceSchema> = {
 		async sessionIdentity(this: any, ctx: Context<any, any>, req: Req): Promise<SessionIdentity | null> {
 			const token = sessionToken(req);
 			if (token === null) return null;
-			const identity = token ? await this.resolveSession(ctx, sha256(token)) : null;
+			const identity = token ? await this.resolveSession(ctx, sha256Hex(token)) : null;
 			if (!identity) throw new UnauthorizedError("The session has ended: sign in again", "SESSION_EXPIRED");
 			checkOrigin(req);
 			return identity;

@@ -20,11 +20,12 @@
  */
 import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { NodeEventsMixin } from "../../mixins/node-events.mixin";
 import { IdempotencyMixin, type OnCommit } from "../../mixins/idempotency.mixin";
 import { ConflictError, NotFoundError, invalid, type FieldError } from "../../lib/errors";
 import { created, type HttpMeta } from "../../lib/http";
@@ -149,20 +150,9 @@ function parseTimes(startsAt: string, endsAt: string | undefined): { start: numb
 	return { start: start!, end };
 }
 
-/**
- * Cache invalidation must reach EVERY booking-guard node, while `ctx.emit` delivers an
- * event to one node per subscriber group: each node therefore subscribes in its own group.
- * (`merged` runs after the mixins are merged, before the events are registered.)
- */
-const EventsOnEveryNode = {
-	merged(this: { broker: { nodeID: string } }, schema: { events?: Record<string, { group?: string }> }) {
-		for (const def of Object.values(schema.events ?? {})) def.group = `booking-guard@${this.broker.nodeID}`;
-	},
-} as unknown as Partial<ServiceSchema>;
-
 const BookingGuardService = defineService({
 	name: "booking-guard",
-	mixins: [DbMixin({ schema: "booking_guard" }), IdempotencyMixin(), BookingGuardMergeMixin, EventsOnEveryNode, OutboxMixin()],
+	mixins: [DbMixin({ schema: "booking_guard" }), IdempotencyMixin(), BookingGuardMergeMixin, NodeEventsMixin(), OutboxMixin()],
 	settings: {
 		rest: "/",
 		/** How long a fact of another service may be served from memory without an event (bounds a lost event). */

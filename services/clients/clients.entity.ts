@@ -1,24 +1,10 @@
 /** The API.md Client entity, its JSON schema for the OpenAPI document, and row -> entity. */
 import { pageOf, ref } from "../../lib/openapi";
-import type { Gender, NormalizedClient } from "../../lib/normalize/client";
-import type { CategoryLinkRow, ClientRow, Source, VerifiedProfileRow } from "./clients.queries";
+import type { Gender } from "../../lib/normalize/client";
+import type { CategoryLinkRow, ClientRow, VerifiedProfileRow } from "./clients.queries";
+import type { Client, ClientCategory } from "./clients.contract";
 
-export interface ClientCategory {
-	categoryId: string;
-	validFrom: string | null;
-	validUntil: string | null;
-}
-
-/** The normalised fields as stored, and what the club and the system add. */
-export interface Client extends NormalizedClient {
-	id: string;
-	groupId: string;
-	categories: ClientCategory[];
-	verified: boolean;
-	source: Source;
-	createdAt: string;
-	updatedAt: string;
-}
+export type { Client, ClientCategory } from "./clients.contract";
 
 export interface VerifiedProfile {
 	email: string;

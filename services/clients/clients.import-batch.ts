@@ -21,45 +21,7 @@ import type { ClientRow, VerifiedProfileRow } from "./clients.queries";
 import { diffChanges, type ChangeEntry } from "../../mixins/outbox.mixin";
 import { candidatesOfRows, type CandidateRow } from "./clients.duplicates.queries";
 import { rank } from "./clients.duplicates";
-
-/** A row as normalised by lib/normalize (the code behind POST /clients), with its group. */
-export interface ImportBatchClient extends NormalizedClient {
-	/** The group for a new client (the named group, the job's group or the club's default). */
-	groupId: string;
-	/** Whether an update moves an existing client to groupId (the row or the job named a group). */
-	setGroup: boolean;
-}
-
-export interface ImportBatchParams {
-	jobId: string;
-	chunkIndex: number;
-	onDuplicate: "skip" | "update";
-	dryRun?: boolean;
-	/** Clients created before this instant are "the club's" for POSSIBLE_DUPLICATE warnings (the job's creation; default: now). */
-	existingBefore?: string;
-	rows: Array<{ line: number; client: ImportBatchClient }>;
-}
-
-export interface ImportRowError {
-	line: number;
-	field: string;
-	code: string;
-	message: string;
-}
-
-export interface ImportBatchOutcome {
-	created: number;
-	updated: number;
-	skipped: number;
-	failed: number;
-	/** Created (or, in a dry run, to be created) rows that look like clients the club already had; each is in `errors` as POSSIBLE_DUPLICATE. */
-	possibleDuplicates?: number;
-	errors: ImportRowError[];
-	/** Ids of updated clients (for cache invalidation); empty on a replay. */
-	updatedIds: string[];
-	/** True when this chunk had already been applied: nothing was written this time. */
-	replayed: boolean;
-}
+import type { ImportBatchClient, ImportBatchOutcome, ImportBatchParams } from "./clients.contract";
 
 import { releaseProfileAttempts, reserveProfileAttempts } from "./clients.profile-throttle";
 

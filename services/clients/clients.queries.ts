@@ -1,10 +1,11 @@
 /** Pure queries of the clients schema: (db | trx, args) -> rows. Every tenant query filters by club_id. */
 import type { Knex } from "knex";
 import type { Gender } from "../../lib/normalize/client";
+import type { ClientSource } from "./clients.contract";
 
 type Db = Knex | Knex.Transaction;
 
-export type Source = "staff" | "import" | "online";
+export type Source = ClientSource;
 
 export interface ClientRow {
 	club_id: string;

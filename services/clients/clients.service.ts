@@ -30,24 +30,9 @@ import { MergeMixin } from "./clients.merge";
 import { DataExportMixin } from "./clients.data-export";
 
 export type { Client } from "./clients.entity";
+import type { ClientFields, CreateClientParams } from "./clients.contract";
 
 const SOURCES = ["staff", "online", "import"] as const;
-
-interface ClientFields {
-	fullName?: string;
-	email?: string;
-	phone?: string;
-	gender?: string;
-	country?: string;
-	birthDate?: string | null;
-	notes?: string | null;
-	groupId?: string;
-	tags?: string[];
-}
-
-export interface CreateClientParams extends ClientFields {
-	source?: q.Source;
-}
 
 export interface ListClientsParams extends q.ListFilters {
 	limit?: number;

@@ -19,6 +19,8 @@ import * as q from "./clubs.queries";
 import { ClaimsMixin } from "./clubs.claims";
 import { lastAdminError, lockClubAdmins } from "../../lib/last-admin";
 import { tellEveryGateway } from "../../lib/gateways";
+import { sameDigest, sha256Hex } from "../../lib/hash";
+import { isCurrency } from "../../lib/money";
 
 export const KEY_PREFIX = "chk_";
 export type Role = "admin" | "staff" | "viewer";
@@ -48,14 +50,8 @@ export interface CreateClubParams {
 	timezone: string;
 }
 
-const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
-
 export function generateKey(): string {
 	return KEY_PREFIX + crypto.randomBytes(32).toString("base64url");
-}
-
-export function hashKey(key: string): string {
-	return crypto.createHash("sha256").update(key, "utf8").digest("hex");
 }
 
 function isTimeZone(tz: string): boolean {
@@ -123,14 +119,14 @@ const ClubsService = defineService<ClubsThis>({
 				const currency = ctx.params.currency.toUpperCase();
 				const errors = [];
 				if (!country) errors.push({ field: "country", type: "country", message: "The 'country' is not a known country." });
-				if (!CURRENCIES.has(currency)) errors.push({ field: "currency", type: "currency", message: "The 'currency' is not an ISO 4217 code." });
+				if (!isCurrency(currency)) errors.push({ field: "currency", type: "currency", message: "The 'currency' is not an ISO 4217 code." });
 				if (!isTimeZone(ctx.params.timezone)) errors.push({ field: "timezone", type: "timezone", message: "The 'timezone' is not an IANA time zone." });
 				if (errors.length) throw invalid(errors);
 				const clubId = crypto.randomUUID();
 				const key = generateKey();
 				const result = await this.db.transaction(async (trx: any) => {
 					const club = await q.insertClub(trx, { id: clubId, name, country: country!, currency, timezone: ctx.params.timezone });
-					const keyRow = await q.insertKey(trx, { id: crypto.randomUUID(), club_id: clubId, name: "admin", role: "admin", key_hash: hashKey(key), prefix: key.slice(0, 12) });
+					const keyRow = await q.insertKey(trx, { id: crypto.randomUUID(), club_id: clubId, name: "admin", role: "admin", key_hash: sha256Hex(key), prefix: key.slice(0, 12) });
 					await this.recordChange(trx, ctx, [
 						{ clubId, action: "clubs.create", target: { type: "club", id: clubId }, changes: diffChanges(null, toClub(club)) },
 						{ clubId, action: "clubs.createKey", target: { type: "apiKey", id: keyRow.id }, changes: { name: [null, keyRow.name], role: [null, keyRow.role] } },
@@ -180,7 +176,7 @@ const ClubsService = defineService<ClubsThis>({
 						club_id: ctx.meta.clubId,
 						name: ctx.params.name,
 						role: ctx.params.role,
-						key_hash: hashKey(key),
+						key_hash: sha256Hex(key),
 						prefix: key.slice(0, 12),
 					});
 					await this.recordChange(trx, ctx, { action: "clubs.createKey", target: { type: "apiKey", id: row.id }, changes: { name: [null, row.name], role: [null, row.role] } });
@@ -266,9 +262,7 @@ const ClubsService = defineService<ClubsThis>({
 				const row = await q.findActiveKeyByHash(this.db, ctx.params.keyHash);
 				if (!row) return null;
 				// The lookup is by an index on the hash; compare again in constant time.
-				const a = Buffer.from(row.key_hash, "hex");
-				const b = Buffer.from(ctx.params.keyHash, "hex");
-				if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
+				if (!sameDigest(row.key_hash, ctx.params.keyHash)) return null;
 				return { keyId: row.id, clubId: row.club_id, role: row.role, name: row.name };
 			},
 		},

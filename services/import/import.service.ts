@@ -19,13 +19,14 @@ import { Errors } from "moleculer";
 import { defineService } from "../../lib/service";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin, actorOf, serviceContext, type Actor } from "../../mixins/outbox.mixin";
+import { NodeEventsMixin } from "../../mixins/node-events.mixin";
 import { ConflictError, NotFoundError, invalid } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { listParams, paginate } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import { normalizeClientInput, normalizeTags, type NormalizedClient } from "../../lib/normalize/client";
 import { readEnv } from "../../moleculer.config";
-import type { ImportBatchClient, ImportBatchOutcome, ImportRowError } from "../clients/clients.import-batch";
+import type { ImportBatchClient, ImportBatchOutcome, ImportRowError } from "../clients/clients.contract";
 import { CHUNK_CHANNEL, DEAD_CHANNEL, MAX_ATTEMPTS, MAX_IN_FLIGHT, ADAPTER_MAX_RETRIES, WORKING_EVERY_MS } from "./import.channels";
 import { ImportFileError, readCsv, type DelimiterOption } from "./import.reader";
 import { spool, untilWritten, type Spool } from "./import.spool";
@@ -130,7 +131,8 @@ const idParam = { id: { type: "string", min: 1, max: 200 } } as const;
 const ImportService = defineService({
 	name: "import",
 	// Each chunk in flight holds a connection while clients.importBatch writes it (q.holdJobOpen).
-	mixins: [DbMixin({ schema: "import", poolMax: readEnv().dbPoolMax + MAX_IN_FLIGHT }), OutboxMixin()],
+	// Every worker caches group ids (clubDefaults, groupByName): every worker hears the groups' events.
+	mixins: [DbMixin({ schema: "import", poolMax: readEnv().dbPoolMax + MAX_IN_FLIGHT }), OutboxMixin(), NodeEventsMixin()],
 	settings: { rest: "/" },
 
 	channels: {

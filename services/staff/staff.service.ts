@@ -23,9 +23,10 @@ import { UUID_RE } from "../../lib/tenant.middleware";
 import { lastAdminError, lockClubAdmins } from "../../lib/last-admin";
 import { tellEveryGateway } from "../../lib/gateways";
 import { readEnv } from "../../moleculer.config";
+import { sha256Hex } from "../../lib/hash";
 import * as q from "./staff.queries";
 import { clearedSessionCookie, sessionCookie, type Actor, type Role, type SessionIdentity } from "./staff.types";
-import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, isCommonPassword, newToken, sha256, verifyNothing, verifyPassword } from "./staff.passwords";
+import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, isCommonPassword, newToken, verifyNothing, verifyPassword } from "./staff.passwords";
 
 export interface StaffMember {
 	id: string;
@@ -182,7 +183,7 @@ const StaffService = defineService({
 				},
 			},
 			async handler(this: any, ctx: Context<{ token: string; password: string }, SessionMeta>) {
-				const tokenHash = sha256(ctx.params.token);
+				const tokenHash = sha256Hex(ctx.params.token);
 				// The cheap lookup first: an unknown token never costs a password hash.
 				if (!(await q.findOpenInvitation(this.db, tokenHash))) throw new NotFoundError("Invitation");
 				if (isCommonPassword(ctx.params.password)) {
@@ -428,7 +429,7 @@ const StaffService = defineService({
 		async issueInvitation(this: any, trx: any, clubId: string, memberId: string) {
 			const token = newToken();
 			const expiresAt = new Date(Date.now() + INVITATION_DAYS * 86_400_000);
-			await q.insertInvitation(trx, { id: crypto.randomUUID(), club_id: clubId, member_id: memberId, token_hash: sha256(token), expires_at: expiresAt });
+			await q.insertInvitation(trx, { id: crypto.randomUUID(), club_id: clubId, member_id: memberId, token_hash: sha256Hex(token), expires_at: expiresAt });
 			return { token, expiresAt: expiresAt.toISOString() };
 		},
 
@@ -480,7 +481,7 @@ const StaffService = defineService({
 		async openSession(this: any, ctx: Context<unknown, SessionMeta>, row: Pick<q.SessionRow, "club_id" | "member_id" | "key_id" | "key_name" | "key_role">) {
 			const token = newToken();
 			const live = await this.db.transaction(async (trx: any) => {
-				const session = await q.insertSession(trx, { id: crypto.randomUUID(), token_hash: sha256(token), ...row });
+				const session = await q.insertSession(trx, { id: crypto.randomUUID(), token_hash: sha256Hex(token), ...row });
 				if (row.member_id) await q.markSignedIn(trx, row.club_id, row.member_id);
 				const live = (await q.findSession(trx, row.club_id, session.id))!;
 				const { actor } = this.identityOf(live) as SessionIdentity;
@@ -493,7 +494,7 @@ const StaffService = defineService({
 		},
 
 		async signInWithKey(this: any, ctx: Context<unknown, SessionMeta>, apiKey: string) {
-			const key = (await ctx.call("clubs.resolveKey", { keyHash: sha256(apiKey) })) as { keyId: string; clubId: string; role: Role; name?: string } | null;
+			const key = (await ctx.call("clubs.resolveKey", { keyHash: sha256Hex(apiKey) })) as { keyId: string; clubId: string; role: Role; name?: string } | null;
 			if (!key) throw invalidCredentials();
 			return this.openSession(ctx, { club_id: key.clubId, member_id: null, key_id: key.keyId, key_name: key.name ?? "API key", key_role: key.role });
 		},
@@ -504,7 +505,7 @@ const StaffService = defineService({
 		 * wrong password cost the same and answer the same.
 		 */
 		async signInWithPassword(this: any, ctx: Context<unknown, SessionMeta>, email: string, password: string, club?: string) {
-			const attempt = await q.claimAttempt(this.db, sha256(email), MAX_FAILURES, FAILURE_WINDOW_MINUTES);
+			const attempt = await q.claimAttempt(this.db, sha256Hex(email), MAX_FAILURES, FAILURE_WINDOW_MINUTES);
 			if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfter);
 			if (Math.random() < 0.01) void q.pruneFailures(this.db, FAILURE_WINDOW_MINUTES).catch(() => undefined);
 			let candidates: q.MemberRow[] = await q.signInCandidates(this.db, email);
