@@ -5,9 +5,9 @@
  */
 import type { Knex } from "knex";
 import type { TransactionRow, WalletRow } from "./wallets.queries";
+import { NOW } from "../../lib/sql";
 
 type Db = Knex | Knex.Transaction;
-const NOW = "date_trunc('milliseconds', clock_timestamp())";
 
 export interface MergeRow {
 	club_id: string;

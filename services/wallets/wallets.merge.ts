@@ -6,7 +6,7 @@
  *     pair of ledger entries (`transfer_out` on the source's, `transfer_in` on the target's,
  *     reference "merge:<sourceId>"), and the source's wallet is closed (readable, takes no
  *     more money, as a deleted client's wallets are).
- * All of it is one transaction under both clients' owner and wallet row locks (wallets.owners.ts;
+ * All of it is one transaction under both clients' owner and wallet row locks (wallets.owners.queries.ts;
  * the source's owner is closed: no wallet is opened for it after), applied at most once per
  * merge id: the first statement claims the id in `merges`. `wallets.abortMerge` claims it the
  * other way, so a coordinator that lost track of a merge (a node died mid-call) learns for
@@ -21,7 +21,7 @@ import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import * as mq from "./wallets.merge.queries";
 import { BalanceLimitError } from "./wallets.errors";
-import { closeOwner, lockOpenOwner } from "./wallets.owners";
+import { closeOwner, lockOpenOwner } from "./wallets.owners.queries";
 import { toTransaction, type TransactedEvent } from "./wallets.types";
 
 export interface MergeParams {

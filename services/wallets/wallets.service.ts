@@ -26,7 +26,7 @@ import { listParams, type Page } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import { DebitBatcher, type DebitOutcome } from "./wallets.batcher";
-import { closeOwner, lockOpenOwner } from "./wallets.owners";
+import { closeOwner, lockOpenOwner } from "./wallets.owners.queries";
 import { WalletsMergeMixin } from "./wallets.merge";
 import { BalanceLimitError, InsufficientFundsError, RefundExceedsDebitError, WalletClosedError, WalletExistsError, badAddress, notRefundable } from "./wallets.errors";
 import {
@@ -120,7 +120,7 @@ const WalletsService = defineService({
 				const client: { id: string } = await ctx.call("clients.get", { id: ctx.params.id });
 				const clubId = ctx.meta.clubId;
 				return this.idempotent(ctx, async (trx: Knex.Transaction) => {
-					// Under the owner's lock: a deletion that closed this client's wallets meanwhile wins (wallets.owners.ts).
+					// Under the owner's lock: a deletion that closed this client's wallets meanwhile wins (wallets.owners.queries.ts).
 					if (!(await lockOpenOwner(trx, clubId, client.id))) throw new NotFoundError("Client");
 					const row = await q.insertWallet(trx, { id: crypto.randomUUID(), club_id: clubId, client_id: client.id, currency });
 					if (!row) {
