@@ -21,6 +21,7 @@ import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
 import { PAYMENT_METHODS } from "../../lib/products";
 import * as q from "./groups.queries";
+import type { CountByGroupParams, CountsAnswer, MoveAllFromGroupAnswer, MoveAllFromGroupParams } from "../clients/clients.contract";
 import type { GroupsDefaults, GroupsSnapshot, FindGroupByNameParams, GetGroupParams, ListGroupsParams } from "./groups.contract";
 import { CategoriesMixin } from "./groups.categories";
 import { ProductAccessMixin } from "./groups.product-access";
@@ -286,8 +287,7 @@ const GroupsService = defineService<GroupsThis>({
 				const clientCount = counts[id] ?? 0;
 				if (clientCount > 0) {
 					if (!moveClientsTo) throw new ConflictError("GROUP_NOT_EMPTY", `The group has ${clientCount} client(s); pass moveClientsTo to move them`, { clientCount });
-					const move: { fromGroupId: string; toGroupId: string } = { fromGroupId: id, toGroupId: moveClientsTo };
-					await ctx.call("clients.moveAllFromGroup", move);
+					await ctx.call<MoveAllFromGroupAnswer, MoveAllFromGroupParams>("clients.moveAllFromGroup", { fromGroupId: id, toGroupId: moveClientsTo });
 				}
 				const affected: string[] = await this.db.transaction(async (trx: Knex.Transaction) => {
 					// Again under the locks: a group that became the default (or a target deleted)
@@ -370,7 +370,7 @@ const GroupsService = defineService<GroupsThis>({
 	methods: {
 		/** Client counts per group (all groups of the club when `ids` is omitted). */
 		async groupCounts(ctx: GroupsCtx, ids?: string[]): Promise<Record<string, number>> {
-			return ctx.call("clients.countByGroup", ids ? { groupIds: ids } : {});
+			return ctx.call<CountsAnswer, CountByGroupParams>("clients.countByGroup", ids ? { groupIds: ids } : {});
 		},
 
 		async withCount(ctx: GroupsCtx, row: q.GroupRow): Promise<Group> {
@@ -387,7 +387,7 @@ const GroupsService = defineService<GroupsThis>({
 			const counts = await this.groupCounts(ctx, [groupId]);
 			if (!(counts[groupId] > 0)) return;
 			const toGroupId = target ?? (await ctx.call<GroupsDefaults, object>("groups.defaults", {})).defaultGroupId;
-			const { moved } = await ctx.call<{ moved: number }, object>("clients.moveAllFromGroup", { fromGroupId: groupId, toGroupId });
+			const { moved } = await ctx.call<MoveAllFromGroupAnswer, MoveAllFromGroupParams>("clients.moveAllFromGroup", { fromGroupId: groupId, toGroupId });
 			this.logger.warn(`Group ${groupId} of club ${ctx.meta.clubId}: moved ${moved} client(s) assigned during its deletion to ${toGroupId}`);
 		},
 	},
