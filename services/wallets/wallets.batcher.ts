@@ -25,6 +25,7 @@
  * Several nodes batching the same wallet queue on its row lock.
  */
 import type { Knex } from "knex";
+import type { Context } from "moleculer";
 import { answerOf, refusalOf, storeAnswers, type Answer } from "../../mixins/idempotency.queries";
 import { DEFAULT_WAIT_MS } from "../../mixins/idempotency.mixin";
 import { debitMany, lockWalletClaimingKeys, type TransactionRow, type WalletRow } from "./wallets.queries";
@@ -49,11 +50,11 @@ export interface DebitItem {
 	/** The key's club-wide claim (mixins/idempotency.claims.ts); rejects 422 when the club used the key for another request. */
 	claim(): Promise<void>;
 	/** The caller's context: whose debit it is (the audit entry's actor and request). */
-	ctx: unknown;
+	ctx: Context<any, any>;
 }
 
 /** Records the audit entries of the batch's debits inside its transaction (the outbox). */
-export type RecordDebits = (trx: Knex.Transaction, done: Array<{ ctx: unknown; wallet: WalletRow; row: TransactionRow }>) => Promise<void>;
+export type RecordDebits = (trx: Knex.Transaction, done: Array<{ ctx: Context<any, any>; wallet: WalletRow; row: TransactionRow }>) => Promise<void>;
 
 export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError | Error } | { kind: "fallback" };
 
