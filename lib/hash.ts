@@ -4,3 +4,10 @@ import crypto from "node:crypto";
 export function sha256Hex(text: string): string {
 	return crypto.createHash("sha256").update(text, "utf8").digest("hex");
 }
+
+/** Constant-time equality of two hex digests (false when their lengths differ). */
+export function sameDigest(a: string, b: string): boolean {
+	const x = Buffer.from(a, "hex");
+	const y = Buffer.from(b, "hex");
+	return x.length === y.length && crypto.timingSafeEqual(x, y);
+}

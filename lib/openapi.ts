@@ -6,13 +6,17 @@
  * Named schemas and their examples live in lib/openapi/schemas.ts (`ref`, `pageOf`), error
  * types in lib/openapi/errors.ts; every request and response gets an example derived from
  * them (lib/openapi/examples.ts), every error status its types with an example each.
- * `checkDocument` lists what an operation lacks (test/foundation/openapi.spec.ts runs it).
+ * `checkDocument` (lib/openapi/check.ts) lists what an operation lacks (test/foundation/openapi.spec.ts
+ * runs it); lib/openapi/rules.ts turns fastest-validator rules into JSON Schema.
  */
 import { ERROR_TYPES, errorExample } from "./openapi/errors";
 import { exampleFor } from "./openapi/examples";
 import { SCHEMAS, ref, type JsonSchema } from "./openapi/schemas";
+import { objectSchema, ruleToSchema } from "./openapi/rules";
 
 export { ref, pageOf, defineSchema, entity, type JsonSchema } from "./openapi/schemas";
+export { objectSchema, ruleToSchema } from "./openapi/rules";
+export { checkDocument } from "./openapi/check";
 
 export interface ActionOpenApi {
 	summary?: string;
@@ -66,109 +70,6 @@ const TAG_TEXT: Record<string, string> = {
 	audit: "The trail of every committed change.",
 	ops: "Health, readiness, metrics and this document.",
 };
-
-/** Converts one fastest-validator rule into a JSON Schema. */
-export function ruleToSchema(rule: any): { schema: JsonSchema; optional: boolean } {
-	if (typeof rule === "string") return ruleToSchema(parseShorthand(rule));
-	if (Array.isArray(rule)) {
-		const alts = rule.map(r => ruleToSchema(r));
-		return { schema: { oneOf: alts.map(a => a.schema) }, optional: alts.every(a => a.optional) };
-	}
-	if (rule == null || typeof rule !== "object") return { schema: {}, optional: true };
-	const optional = rule.optional === true || rule.default !== undefined;
-	let s: JsonSchema;
-	switch (rule.type) {
-		case "string":
-			s = { type: "string" };
-			if (rule.min != null) s.minLength = rule.min;
-			if (rule.max != null) s.maxLength = rule.max;
-			if (rule.length != null) s.minLength = s.maxLength = rule.length;
-			if (rule.pattern) s.pattern = rule.pattern instanceof RegExp ? rule.pattern.source : String(rule.pattern);
-			if (rule.enum) s.enum = rule.enum;
-			if (rule.numeric) s.pattern = "^[0-9]+$";
-			break;
-		case "email":
-			s = { type: "string", format: "email" };
-			if (rule.max != null) s.maxLength = rule.max;
-			break;
-		case "uuid":
-			s = { type: "string", format: "uuid" };
-			break;
-		case "url":
-			s = { type: "string", format: "uri" };
-			break;
-		case "number":
-			s = { type: rule.integer ? "integer" : "number" };
-			if (rule.min != null) s.minimum = rule.min;
-			if (rule.max != null) s.maximum = rule.max;
-			if (rule.positive) s.exclusiveMinimum = 0;
-			break;
-		case "boolean":
-			s = { type: "boolean" };
-			break;
-		case "date":
-			s = { type: "string", format: "date-time" };
-			break;
-		case "enum":
-			s = { enum: rule.values };
-			break;
-		case "equal":
-			s = { const: rule.value };
-			break;
-		case "array": {
-			s = { type: "array" };
-			if (rule.items) s.items = ruleToSchema(rule.items).schema;
-			if (rule.min != null) s.minItems = rule.min;
-			if (rule.max != null) s.maxItems = rule.max;
-			if (rule.unique) s.uniqueItems = true;
-			break;
-		}
-		case "object": {
-			const props = rule.props ?? rule.properties;
-			s = props ? objectSchema(props, rule.strict === true || rule.strict === "remove") : { type: "object" };
-			break;
-		}
-		case "multi":
-			s = { oneOf: (rule.rules ?? []).map((r: any) => ruleToSchema(r).schema) };
-			break;
-		default:
-			s = {};
-	}
-	if (rule.nullable) {
-		if (typeof s.type === "string") s.type = [s.type, "null"];
-		else if (s.enum) s.enum = [...s.enum, null];
-		else s = { oneOf: [s, { type: "null" }] };
-	}
-	if (rule.default !== undefined && typeof rule.default !== "function") s.default = rule.default;
-	if (rule.description) s.description = rule.description;
-	return { schema: s, optional };
-}
-
-function parseShorthand(text: string): any {
-	const [type, ...flags] = text.split("|");
-	const rule: any = { type };
-	for (const f of flags) {
-		const [k, v] = f.split(":");
-		rule[k] = v === undefined ? true : v === "true" ? true : v === "false" ? false : Number.isNaN(Number(v)) ? v : Number(v);
-	}
-	return rule;
-}
-
-/** Converts an action's `params` (a map of rules) into an object schema. */
-export function objectSchema(params: Record<string, any>, strict = false): JsonSchema {
-	const properties: Record<string, JsonSchema> = {};
-	const required: string[] = [];
-	for (const [key, rule] of Object.entries(params)) {
-		if (key.startsWith("$$")) continue;
-		const { schema, optional } = ruleToSchema(rule);
-		properties[key] = schema;
-		if (!optional) required.push(key);
-	}
-	const s: JsonSchema = { type: "object", properties };
-	if (required.length) s.required = required;
-	if (strict || params.$$strict) s.additionalProperties = false;
-	return s;
-}
 
 function parseRest(rest: RestAction["rest"]): { method: string; path: string; stream: boolean } {
 	if (typeof rest === "string") {
@@ -373,30 +274,4 @@ function errorResponse(types: string[]): JsonSchema {
 			},
 		},
 	};
-}
-
-/**
- * What the document lacks, one line each: an operation without a request or response
- * example, an error status without its types, an error type not registered.
- */
-export function checkDocument(doc: JsonSchema): string[] {
-	const problems: string[] = [];
-	for (const [p, ops] of Object.entries<any>(doc.paths ?? {})) {
-		for (const [method, op] of Object.entries<any>(ops)) {
-			const where = `${method.toUpperCase()} ${p}`;
-			for (const [ct, media] of Object.entries<any>(op.requestBody?.content ?? {})) {
-				if (ct.startsWith("multipart/")) continue;
-				if (media.example === undefined && !media.examples) problems.push(`${where}: the ${ct} request has no example (add requestExample, or the field to FIELD_EXAMPLES in lib/openapi/examples.ts)`);
-			}
-			for (const t of op["x-unregistered-error-types"] ?? []) problems.push(`${where}: error type ${t} is not in lib/openapi/errors.ts`);
-			for (const [status, r] of Object.entries<any>(op.responses ?? {})) {
-				const isError = /^4/.test(status);
-				if (isError && status !== "4XX" && !(r["x-error-types"]?.length)) problems.push(`${where}: the ${status} answer names no error type (list it in openapi.errors)`);
-				for (const [ct, media] of Object.entries<any>(r.content ?? {})) {
-					if (media.example === undefined && !media.examples) problems.push(`${where}: the ${status} ${ct} answer has no example (give it a schema with a known example, or an example)`);
-				}
-			}
-		}
-	}
-	return problems;
 }

@@ -60,8 +60,8 @@ export function defineService<T = any>(schema: AppServiceSchema<T> & ThisType<T>
 	return schema as unknown as ServiceSchema;
 }
 
-/** The same for a mixin: T is `this` of the services that use it (at least what the mixin needs). */
-export function defineMixin<T = any>(schema: AppServiceSchema<T> & ThisType<T>): Partial<ServiceSchema> {
+/** The same for a mixin (which has no name of its own): T is `this` of the services that use it (at least what the mixin needs). */
+export function defineMixin<T = any>(schema: Omit<AppServiceSchema<T>, "name"> & { name?: string } & ThisType<T>): Partial<ServiceSchema> {
 	return schema as unknown as Partial<ServiceSchema>;
 }
 

@@ -21,17 +21,20 @@
  *   }, { required: true });
  *
  * Migration: `await createIdempotencyTable(knex)` in the service's own migrations.
+ * The table's statements (claim a key, store an answer or an error, read a replay) are in
+ * idempotency.queries.ts, shared with the wallets' debit batcher.
  */
 import crypto from "node:crypto";
 import type { Knex } from "knex";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker } from "moleculer";
 import { BadRequestError, ConflictError, invalid, isClientError } from "../lib/errors";
+import { defineMixin, type AppService } from "../lib/service";
+import type { DbMembers } from "./db.mixin";
 import { ClaimBatcher } from "./idempotency.claims";
-import { keyReusedError, rebuildError, storedError } from "./idempotency.errors";
+import { IDEMPOTENCY_TABLE, claimKeyRow, readKey, replayOf, rollbackToSavepoint, savepoint, setLockTimeout, storeAnswer, storeError } from "./idempotency.queries";
 
 export { keyReusedError, storedError } from "./idempotency.errors";
-
-export const IDEMPOTENCY_TABLE = "idempotency_keys";
+export { IDEMPOTENCY_TABLE } from "./idempotency.queries";
 
 export async function createIdempotencyTable(knex: Knex): Promise<void> {
 	await knex.schema.createTable(IDEMPOTENCY_TABLE, t => {
@@ -68,6 +71,9 @@ export interface IdempotentOptions {
 	waitMs?: number;
 }
 
+/** How long a keyed run waits for the same key's first run (the lock timeout of its transaction). */
+export const DEFAULT_WAIT_MS = 10_000;
+
 type Outcome<T> = { kind: "fresh"; value: T; after: Array<() => unknown> } | { kind: "replay"; value: T } | { kind: "error"; err: unknown };
 
 export function keyOf(ctx: Context<any, any>): string | undefined {
@@ -76,9 +82,18 @@ export function keyOf(ctx: Context<any, any>): string | undefined {
 	return typeof key === "string" ? key : undefined;
 }
 
+/** A key the table can hold (1..255 characters). */
+export const isValidKey = (key: string): boolean => key.length >= 1 && key.length <= 255;
+
 export function requestHash(ctx: Context<any, any>): string {
 	const { idempotencyKey: _ignored, ...params } = (ctx.params ?? {}) as Record<string, unknown>;
 	return crypto.createHash("sha256").update(`${ctx.action?.name}\n${stableStringify(params)}`).digest("hex");
+}
+
+/** The service side of the club-wide claims: one ClaimBatcher per service instance. */
+export interface ClaimsHolder {
+	broker: ServiceBroker;
+	$claims?: ClaimBatcher;
 }
 
 /**
@@ -86,11 +101,11 @@ export function requestHash(ctx: Context<any, any>): string {
  * another request, on any route). Once per call: a request that falls back from a batch to
  * the mixin does not claim twice.
  */
-export async function claimKey(service: any, ctx: Context<any, any>, key: string, hash: string): Promise<void> {
-	const locals = (ctx as any).locals ?? ((ctx as any).locals = {});
+export async function claimKey(service: ClaimsHolder, ctx: Context<any, any>, key: string, hash: string): Promise<void> {
+	const locals = (ctx.locals ?? (ctx.locals = {})) as { idempotencyClaim?: string };
 	if (locals.idempotencyClaim === `${key}\n${hash}`) return;
 	service.$claims = service.$claims ?? new ClaimBatcher(service.broker);
-	await (service.$claims as ClaimBatcher).claim(ctx.meta.clubId, key, hash);
+	await service.$claims.claim(ctx.meta.clubId, key, hash);
 	locals.idempotencyClaim = `${key}\n${hash}`;
 }
 
@@ -100,12 +115,14 @@ export interface IdempotencyMembers {
 	idempotent<T>(ctx: Context<any, any>, work: (trx: Knex.Transaction, onCommit: OnCommit) => Promise<T>, opts?: IdempotentOptions): Promise<T>;
 }
 
-export function IdempotencyMixin(): Partial<ServiceSchema> {
-	return {
+type IdempotencyThis = AppService & DbMembers & IdempotencyMembers & ClaimsHolder;
+
+export function IdempotencyMixin() {
+	return defineMixin<IdempotencyThis>({
 		methods: {
-			async idempotent<T>(this: any, ctx: Context<any, any>, work: (trx: Knex.Transaction, onCommit: OnCommit) => Promise<T>, opts: IdempotentOptions = {}): Promise<T> {
+			async idempotent<T>(ctx: Context<any, any>, work: (trx: Knex.Transaction, onCommit: OnCommit) => Promise<T>, opts: IdempotentOptions = {}): Promise<T> {
 				const key = keyOf(ctx);
-				const db: Knex = this.db;
+				const db = this.db;
 				if (key === undefined) {
 					if (opts.required) throw new BadRequestError("This call moves money: give an Idempotency-Key", "IDEMPOTENCY_KEY_REQUIRED");
 					const after: Array<() => unknown> = [];
@@ -113,7 +130,7 @@ export function IdempotencyMixin(): Partial<ServiceSchema> {
 					for (const fn of after) await fn();
 					return value;
 				}
-				if (key.length < 1 || key.length > 255) {
+				if (!isValidKey(key)) {
 					throw invalid({ field: "idempotencyKey", type: "stringLength", message: "The idempotency key must be 1 to 255 characters." });
 				}
 				const clubId: string = ctx.meta.clubId;
@@ -122,30 +139,23 @@ export function IdempotencyMixin(): Partial<ServiceSchema> {
 				let outcome: Outcome<T>;
 				try {
 					outcome = await db.transaction(async trx => {
-						await trx.raw(`SET LOCAL lock_timeout = '${Math.max(100, opts.waitMs ?? 10_000)}ms'`);
-						const inserted = await trx.raw(
-							`INSERT INTO ${IDEMPOTENCY_TABLE} (club_id, key, request_hash, action) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING key`,
-							[clubId, key, hash, ctx.action?.name ?? ""],
-						);
-						if (inserted.rows.length === 0) {
-							const row = await trx(IDEMPOTENCY_TABLE).where({ club_id: clubId, key }).first();
-							if (row.request_hash !== hash) throw keyReusedError();
-							if (row.error) return { kind: "error", err: rebuildError(row.error) } as Outcome<T>;
-							if (row.status_code) ctx.meta.$statusCode = row.status_code;
-							return { kind: "replay", value: row.response as T };
+						await setLockTimeout(trx, opts.waitMs ?? DEFAULT_WAIT_MS);
+						if (!(await claimKeyRow(trx, { clubId, key, hash, action: ctx.action?.name ?? "" }))) {
+							const replay = replayOf((await readKey(trx, clubId, key))!, hash);
+							if (replay.kind === "error") return { kind: "error", err: replay.err } as Outcome<T>;
+							if (replay.status) ctx.meta.$statusCode = replay.status;
+							return { kind: "replay", value: replay.value as T };
 						}
-						await trx.raw("SAVEPOINT idempotent_work");
+						await savepoint(trx);
 						const after: Array<() => unknown> = [];
 						try {
 							const value = await work(trx, fn => after.push(fn));
-							await trx(IDEMPOTENCY_TABLE)
-								.where({ club_id: clubId, key })
-								.update({ status_code: ctx.meta.$statusCode ?? 200, response: JSON.stringify(value ?? null) });
+							await storeAnswer(trx, clubId, key, ctx.meta.$statusCode ?? 200, value);
 							return { kind: "fresh", value, after };
 						} catch (err: any) {
 							if (!isClientError(err)) throw err; // nothing stored: a retry may run again
-							await trx.raw("ROLLBACK TO SAVEPOINT idempotent_work");
-							await trx(IDEMPOTENCY_TABLE).where({ club_id: clubId, key }).update({ status_code: err.code, error: JSON.stringify(storedError(err)) });
+							await rollbackToSavepoint(trx);
+							await storeError(trx, clubId, key, err);
 							return { kind: "error", err };
 						}
 					});
@@ -160,5 +170,5 @@ export function IdempotencyMixin(): Partial<ServiceSchema> {
 				return outcome.value;
 			},
 		},
-	};
+	});
 }

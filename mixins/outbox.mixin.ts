@@ -28,8 +28,10 @@
  */
 import crypto from "node:crypto";
 import type { Knex } from "knex";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import { readEnv } from "../moleculer.config";
+import { defineMixin, type AppService } from "../lib/service";
+import type { DbMembers } from "./db.mixin";
 
 export const OUTBOX_CHANNEL = "outbox.entries";
 
@@ -182,7 +184,7 @@ function rootTransaction(trx: any): any {
 }
 
 /** A consumer of `outbox.entries` in its own group (one delivery per group). Throwing retries the message. */
-export function outboxConsumer(group: string, handler: (this: any, msg: OutboxMessage) => Promise<unknown>) {
+export function outboxConsumer<T = unknown>(group: string, handler: (this: T, msg: OutboxMessage) => Promise<unknown>) {
 	return {
 		group,
 		maxInFlight: 32,
@@ -225,16 +227,42 @@ export interface OutboxMembers {
 	outboxPause(paused: boolean): void;
 }
 
+/** The relay's own methods and state, on the service's `this`. */
+interface RelayMembers {
+	outboxRun(): Promise<void>;
+	outboxRelayBatch(): Promise<{ taken: number; failed: number }>;
+	outboxPublish(msg: OutboxMessage): Promise<void>;
+	outboxPrune(): Promise<void>;
+	outboxStop(): Promise<void>;
+	outbox: RelayState;
+}
+
+interface RelayState {
+	running: Promise<void> | null;
+	again: boolean;
+	stopped: boolean;
+	paused: boolean;
+	backoffMs: number;
+	retryTimer: NodeJS.Timeout | null;
+	pollTimer: NodeJS.Timeout | null;
+	prunedAt: number;
+}
+
+/** The broker as @moleculer/channels extends it at run time. */
+type ChannelsBroker = ServiceBroker & { sendToChannel(channel: string, payload: unknown, opts?: Record<string, unknown>): Promise<unknown> };
+
+type OutboxThis = AppService & DbMembers & OutboxMembers & RelayMembers;
+
 export function OutboxMixin(): Partial<ServiceSchema> {
-	return {
+	return defineMixin<OutboxThis>({
 		methods: {
 			/** Writes the change's entry (or entries) in the caller's transaction; published after commit. */
-			recordChange(this: any, trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
+			recordChange(trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
 				return this.recordChanges(trx, (Array.isArray(entry) ? entry : [entry]).map(e => ({ ctx, entry: e })));
 			},
 
 			/** The same for entries of several callers at once (a batch of their changes in one transaction). */
-			async recordChanges(this: any, trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void> {
+			async recordChanges(trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void> {
 				if (!list.length) return;
 				const at = new Date();
 				const rows = list.map(({ ctx, entry: e }) => {
@@ -262,7 +290,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			},
 
 			/** Runs the relay now (or again right after the run in progress). */
-			outboxWake(this: any): void {
+			outboxWake(): void {
 				const s = this.outbox;
 				if (!s || s.stopped) return;
 				if (s.running) {
@@ -275,7 +303,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 				});
 			},
 
-			async outboxRun(this: any): Promise<void> {
+			async outboxRun(): Promise<void> {
 				const s = this.outbox;
 				try {
 					do {
@@ -300,7 +328,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			},
 
 			/** One relay run: takes unpublished rows nobody else holds, publishes them, marks the published ones. */
-			async outboxRelayBatch(this: any): Promise<{ taken: number; failed: number }> {
+			async outboxRelayBatch(): Promise<{ taken: number; failed: number }> {
 				return this.db.transaction(async (trx: Knex.Transaction) => {
 					const rows: OutboxRow[] = await trx("outbox").whereNull("published_at").orderBy("at").limit(RELAY_BATCH).forUpdate().skipLocked();
 					if (!rows.length) return { taken: 0, failed: 0 };
@@ -318,10 +346,10 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			},
 
 			/** One message out: JetStream with msgID = id, or straight to the local consumers (awaited). */
-			async outboxPublish(this: any, msg: OutboxMessage): Promise<void> {
+			async outboxPublish(msg: OutboxMessage): Promise<void> {
 				if (relaysOverJetStream(this.broker)) {
 					await ensureOutboxStream(this.broker);
-					await this.broker.sendToChannel(OUTBOX_CHANNEL, msg, { msgID: msg.id });
+					await (this.broker as ChannelsBroker).sendToChannel(OUTBOX_CHANNEL, msg, { msgID: msg.id });
 					return;
 				}
 				const handlers: Array<Promise<unknown>> = [];
@@ -333,7 +361,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 				await Promise.all(handlers);
 			},
 
-			async outboxPrune(this: any): Promise<void> {
+			async outboxPrune(): Promise<void> {
 				this.outbox.prunedAt = Date.now();
 				await this.db("outbox")
 					.whereNotNull("published_at")
@@ -342,7 +370,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			},
 
 			/** No more runs; waits for the one in progress (rows it could not finish stay for the next run). */
-			async outboxStop(this: any): Promise<void> {
+			async outboxStop(): Promise<void> {
 				const s = this.outbox;
 				s.stopped = true;
 				if (s.pollTimer) clearInterval(s.pollTimer);
@@ -352,19 +380,19 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			},
 
 			/** Tests: stop relaying (as if the node died right after its commits) or resume. */
-			outboxPause(this: any, paused: boolean): void {
+			outboxPause(paused: boolean): void {
 				this.outbox.paused = paused;
 				if (!paused) this.outboxWake();
 			},
 		},
 
-		created(this: any) {
+		created() {
 			this.outbox = { running: null, again: false, stopped: false, paused: false, backoffMs: 0, retryTimer: null, pollTimer: null, prunedAt: Date.now() };
 			// The relay stops before the pool closes (db.mixin.ts), whichever mixin stops first.
 			this.beforeDbClose = [...(this.beforeDbClose ?? []), () => this.outboxStop()];
 		},
 
-		started(this: any) {
+		started() {
 			const s = this.outbox;
 			s.stopped = false;
 			s.pollTimer = setInterval(() => this.outboxWake(), readEnv().outboxPollMs);
@@ -373,8 +401,8 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			setImmediate(() => this.outboxWake());
 		},
 
-		stopped(this: any) {
+		stopped() {
 			return this.outboxStop();
 		},
-	};
+	});
 }

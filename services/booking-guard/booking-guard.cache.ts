@@ -3,7 +3,8 @@
  *
  * Never stale by construction, not by luck:
  *  - the owners' events invalidate entries (see the service's `events`), on every
- *    booking-guard node (each node listens in its own event group);
+ *    booking-guard node: the service has NodeEventsMixin (mixins/node-events.mixin.ts), so
+ *    each node listens in its own event group, `booking-guard@<nodeID>`;
  *  - a load that was already running when its key (or its kind, or everything) was
  *    invalidated still answers its own caller but is NOT stored, so an answer fetched
  *    before a change can never outlive the change's event;

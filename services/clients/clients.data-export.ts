@@ -4,13 +4,13 @@
  * the client, its categories (with their names and discounts), every booking, every wallet
  * with its whole ledger, and the audit trail's history of the client.
  */
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
 import { NotFoundError } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import type { Client } from "./clients.entity";
 import { ref } from "../../lib/openapi";
-import { serviceRuns } from "../../lib/service";
+import { defineMixin, serviceRuns, type AppService } from "../../lib/service";
 
 const PAGE = 500;
 
@@ -26,7 +26,13 @@ async function allPages(ctx: Context<unknown, HttpMeta>, action: string, params:
 	return out;
 }
 
-export const DataExportMixin = {
+export interface DataExportMethods {
+	exportCategories(ctx: Context<unknown, HttpMeta>, client: Client): Promise<unknown[]>;
+	exportWallets(ctx: Context<unknown, HttpMeta>, clientId: string): Promise<unknown[]>;
+	exportHistory(ctx: Context<unknown, HttpMeta>, clientId: string): Promise<unknown[]>;
+}
+
+export const DataExportMixin = defineMixin<AppService & DataExportMethods>({
 	actions: {
 		exportData: {
 			rest: "GET /clients/:id/export",
@@ -47,7 +53,7 @@ export const DataExportMixin = {
 					},
 				},
 			},
-			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
+			async handler(ctx: Context<{ id: string }, HttpMeta>) {
 				if (!UUID_RE.test(ctx.params.id)) throw new NotFoundError("Client");
 				const client: Client = await ctx.call("clients.get", { id: ctx.params.id });
 				const [categories, bookings, wallets, history] = await Promise.all([
@@ -64,14 +70,14 @@ export const DataExportMixin = {
 	},
 
 	methods: {
-		async exportCategories(this: any, ctx: Context<unknown, HttpMeta>, client: Client) {
+		async exportCategories(ctx: Context<unknown, HttpMeta>, client: Client) {
 			if (!client.categories.length) return [];
 			const found: Array<{ id: string; name: string; description?: string | null; discountPercent: number }> = await ctx.call("groups.getCategories", { ids: client.categories.map(c => c.categoryId) });
 			const byId = new Map(found.map(c => [c.id, c]));
 			return client.categories.map(c => ({ ...c, name: byId.get(c.categoryId)?.name ?? null, description: byId.get(c.categoryId)?.description ?? null, discountPercent: byId.get(c.categoryId)?.discountPercent ?? null }));
 		},
 
-		async exportWallets(this: any, ctx: Context<unknown, HttpMeta>, clientId: string) {
+		async exportWallets(ctx: Context<unknown, HttpMeta>, clientId: string) {
 			const res: { items: Array<Record<string, unknown> & { id: string }> } = await ctx.call("wallets.ofClient", { id: clientId });
 			return Promise.all(
 				res.items.map(async ({ recentTransactions: _recent, ...wallet }) => ({ ...wallet, transactions: (await allPages(ctx, "wallets.transactions", { id: wallet.id })).reverse() })),
@@ -79,9 +85,9 @@ export const DataExportMixin = {
 		},
 
 		/** The audit trail's entries about the client, oldest first (none where the audit service is not deployed). */
-		async exportHistory(this: any, ctx: Context<unknown, HttpMeta>, clientId: string) {
+		async exportHistory(ctx: Context<unknown, HttpMeta>, clientId: string) {
 			if (!serviceRuns(this.broker, "audit")) return [];
 			return (await allPages(ctx, "audit.clientHistory", { id: clientId })).reverse();
 		},
 	},
-} as unknown as Partial<ServiceSchema>;
+});

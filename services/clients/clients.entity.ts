@@ -1,24 +1,13 @@
 /** The API.md Client entity, its JSON schema for the OpenAPI document, and row -> entity. */
+import type { Knex } from "knex";
 import { pageOf, ref } from "../../lib/openapi";
-import type { Gender, NormalizedClient } from "../../lib/normalize/client";
-import type { CategoryLinkRow, ClientRow, Source, VerifiedProfileRow } from "./clients.queries";
+import { NotFoundError } from "../../lib/errors";
+import type { Gender } from "../../lib/normalize/client";
+import { UUID_RE } from "../../lib/tenant.middleware";
+import { categoriesOf, findClient, type CategoryLinkRow, type ClientRow, type VerifiedProfileRow } from "./clients.queries";
+import type { Client, ClientCategory } from "./clients.contract";
 
-export interface ClientCategory {
-	categoryId: string;
-	validFrom: string | null;
-	validUntil: string | null;
-}
-
-/** The normalised fields as stored, and what the club and the system add. */
-export interface Client extends NormalizedClient {
-	id: string;
-	groupId: string;
-	categories: ClientCategory[];
-	verified: boolean;
-	source: Source;
-	createdAt: string;
-	updatedAt: string;
-}
+export type { Client, ClientCategory } from "./clients.contract";
 
 export interface VerifiedProfile {
 	email: string;
@@ -67,3 +56,18 @@ export const clientEntity = ref("Client");
 export const clientPage = pageOf("Client");
 
 export const profileEntity = ref("VerifiedProfile");
+
+export const notFound = () => new NotFoundError("Client");
+
+/** The live client of the club, or 404 (also for non-UUID ids). */
+export async function findOr404(db: Knex | Knex.Transaction, id: string, clubId: string): Promise<ClientRow> {
+	const row = UUID_RE.test(id) ? await findClient(db, clubId, id.toLowerCase()) : undefined;
+	if (!row) throw notFound();
+	return row;
+}
+
+/** The client of a row, with its category links read in `db`. */
+export async function withCategories(db: Knex | Knex.Transaction, row: ClientRow): Promise<Client> {
+	const cats = await categoriesOf(db, row.club_id, [row.id]);
+	return toClient(row, cats.get(row.id));
+}

@@ -5,37 +5,16 @@
  */
 import { Readable } from "node:stream";
 import type { Knex } from "knex";
-import { applyFilters, categoriesOf, liveClients, type ClientRow, type ListFilters } from "./clients.queries";
+import { csvLine } from "../../lib/csv";
+import { categoriesOf, exportPage, type ClientRow, type ListFilters } from "./clients.queries";
 
 export const EXPORT_HEADER = ["id", "full_name", "email", "phone", "gender", "country", "birth_date", "group", "tags", "categories", "verified", "created_at"] as const;
 export const LIST_SEPARATOR = "|";
 const PAGE = 2000;
 
-/** Prefixes a formula-looking cell with ' (Excel, LibreOffice and Sheets would run it). */
-export function neutralise(cell: string): string {
-	return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
-}
-
-/** One CSV cell: neutralised, then quoted when it holds a comma, a quote or a line break. */
-export function csvCell(value: string | null | undefined): string {
-	if (value === null || value === undefined || value === "") return "";
-	const safe = neutralise(value);
-	return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-export const csvLine = (cells: Array<string | null | undefined>) => `${cells.map(csvCell).join(",")}\r\n`;
-
 export interface ExportLookups {
 	groupName(id: string): Promise<string>;
 	categoryName(id: string): Promise<string>;
-}
-
-/** Rows of one keyset page (newest first), after the given position. */
-async function page(db: Knex, clubId: string, filters: ListFilters | null, after: { at: Date; id: string } | null): Promise<ClientRow[]> {
-	if (!filters) return [];
-	const query = applyFilters(liveClients(db, clubId), clubId, filters);
-	if (after) query.whereRaw("(clients.created_at, clients.id) < (?::timestamptz, ?::uuid)", [after.at.toISOString(), after.id]);
-	return query.orderBy([{ column: "clients.created_at", order: "desc" }, { column: "clients.id", order: "desc" }]).limit(PAGE);
 }
 
 /**
@@ -43,7 +22,8 @@ async function page(db: Knex, clubId: string, filters: ListFilters | null, after
  * error is still an HTTP error rather than a truncated file. Null filters match nothing (header only).
  */
 export async function exportStream(db: Knex, clubId: string, filters: ListFilters | null, lookups: ExportLookups): Promise<Readable> {
-	let rows = await page(db, clubId, filters, null);
+	const page = (after: { at: Date; id: string } | null): Promise<ClientRow[]> => (filters ? exportPage(db, clubId, filters, after, PAGE) : Promise.resolve([]));
+	let rows = await page(null);
 	async function* lines(): AsyncGenerator<string> {
 		yield `\uFEFF${EXPORT_HEADER.join(",")}\r\n`;
 		while (rows.length) {
@@ -70,7 +50,7 @@ export async function exportStream(db: Knex, clubId: string, filters: ListFilter
 			yield chunk;
 			if (rows.length < PAGE) break;
 			const last = rows[rows.length - 1];
-			rows = await page(db, clubId, filters, { at: last.created_at, id: last.id });
+			rows = await page({ at: last.created_at, id: last.id });
 		}
 	}
 	return Readable.from((async function* () {

@@ -13,62 +13,31 @@
  * `dryRun` reads only and answers what would happen.
  */
 import crypto from "node:crypto";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import type { HttpMeta } from "../../lib/http";
-import type { IdentityField, NormalizedClient } from "../../lib/normalize/client";
-import type { ClientRow, VerifiedProfileRow } from "./clients.queries";
-import { diffChanges, type ChangeEntry } from "../../mixins/outbox.mixin";
+import { defineMixin, type AppService } from "../../lib/service";
+import type { DbMembers } from "../../mixins/db.mixin";
+import { diffChanges, type ChangeEntry, type OutboxMembers } from "../../mixins/outbox.mixin";
+import { clientsByEmail, hasClientsBefore, type ClientRow, type VerifiedProfileRow } from "./clients.queries";
 import { candidatesOfRows, type CandidateRow } from "./clients.duplicates.queries";
 import { rank } from "./clients.duplicates";
-
-/** A row as normalised by lib/normalize (the code behind POST /clients), with its group. */
-export interface ImportBatchClient extends NormalizedClient {
-	/** The group for a new client (the named group, the job's group or the club's default). */
-	groupId: string;
-	/** Whether an update moves an existing client to groupId (the row or the job named a group). */
-	setGroup: boolean;
-}
-
-export interface ImportBatchParams {
-	jobId: string;
-	chunkIndex: number;
-	onDuplicate: "skip" | "update";
-	dryRun?: boolean;
-	/** Clients created before this instant are "the club's" for POSSIBLE_DUPLICATE warnings (the job's creation; default: now). */
-	existingBefore?: string;
-	rows: Array<{ line: number; client: ImportBatchClient }>;
-}
-
-export interface ImportRowError {
-	line: number;
-	field: string;
-	code: string;
-	message: string;
-}
-
-export interface ImportBatchOutcome {
-	created: number;
-	updated: number;
-	skipped: number;
-	failed: number;
-	/** Created (or, in a dry run, to be created) rows that look like clients the club already had; each is in `errors` as POSSIBLE_DUPLICATE. */
-	possibleDuplicates?: number;
-	errors: ImportRowError[];
-	/** Ids of updated clients (for cache invalidation); empty on a replay. */
-	updatedIds: string[];
-	/** True when this chunk had already been applied: nothing was written this time. */
-	replayed: boolean;
-}
-
+import type { ImportBatchClient, ImportBatchOutcome, ImportBatchParams } from "./clients.contract";
 import { releaseProfileAttempts, reserveProfileAttempts } from "./clients.profile-throttle";
+import { linkVerifiedMany, profilesByEmail, type VerifiedLink } from "./clients.verified.queries";
+import { profileMismatches, type Identity } from "./clients.verified";
+import { batchOutcome, insertImportRows, markBatch, storeBatchOutcome, updateImportRows, type ImportRow } from "./clients.import-batch.queries";
 
-const NOW = "date_trunc('milliseconds', clock_timestamp())";
-const IDENTITY: IdentityField[] = ["fullName", "phone", "gender", "country", "birthDate"];
+type Db = Knex | Knex.Transaction;
 
-function profileIdentity(p: VerifiedProfileRow): Record<string, string | null> {
-	return { fullName: p.full_name, email: p.email, phone: p.phone, gender: p.gender, country: p.country, birthDate: p.birth_date };
+export interface ImportBatchMethods {
+	/** The new rows that look like clients the club already had: one POSSIBLE_DUPLICATE entry each. */
+	warnPossibleDuplicates(trx: Db, clubId: string, out: ImportBatchOutcome, rows: ImportRow[], lines: Map<string, number>, before: string): Promise<void>;
+	/** Applies the rows (or, dry, counts what would happen): the outcome. */
+	applyImportRows(trx: Db, clubId: string, rows: ImportBatchParams["rows"], onDuplicate: "skip" | "update", dryRun: boolean, ctx?: Context, existingBefore?: string): Promise<ImportBatchOutcome>;
 }
+
+type ImportBatchThis = AppService & DbMembers & OutboxMembers & ImportBatchMethods;
 
 /** A row's fields an import may set, as the API names them (the audit's changes). */
 const importedFields = (r: Record<string, any>) => ({
@@ -85,7 +54,7 @@ const importedFields = (r: Record<string, any>) => ({
 
 const sameTags = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
-export const ImportBatchMixin: Partial<ServiceSchema> = {
+export const ImportBatchMixin = defineMixin<ImportBatchThis>({
 	actions: {
 		/** Internal (import workers): applies one normalised chunk exactly once; see the file's header. */
 		importBatch: {
@@ -98,33 +67,22 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				rows: { type: "array", max: 20_000, items: { type: "object", props: { line: { type: "number", integer: true, min: 1 }, client: { type: "object" } } } },
 			},
 			timeout: 120_000,
-			async handler(this: any, ctx: Context<ImportBatchParams, HttpMeta>): Promise<ImportBatchOutcome> {
+			async handler(ctx: Context<ImportBatchParams, HttpMeta>): Promise<ImportBatchOutcome> {
 				const { jobId, chunkIndex, onDuplicate, dryRun, rows } = ctx.params;
 				const clubId = ctx.meta.clubId;
-				const run = async (trx: Knex.Transaction | Knex): Promise<ImportBatchOutcome> => {
-					if (!dryRun) {
-						const mark = await trx.raw(
-							`INSERT INTO import_batches (club_id, job_id, chunk_index, outcome) VALUES (?, ?, ?, '{}'::jsonb)
-							 ON CONFLICT DO NOTHING RETURNING 1`,
-							[clubId, jobId, chunkIndex],
-						);
-						if (!mark.rowCount) {
-							const prev = await trx("import_batches").where({ club_id: clubId, job_id: jobId, chunk_index: chunkIndex }).first();
-							return { ...(prev.outcome as ImportBatchOutcome), updatedIds: [], replayed: true };
-						}
-					}
-					const outcome = await this.applyImportRows(trx, clubId, rows, onDuplicate, !!dryRun, ctx, ctx.params.existingBefore);
-					if (!dryRun) {
-						const stored = { ...outcome, updatedIds: [] };
-						await trx("import_batches").where({ club_id: clubId, job_id: jobId, chunk_index: chunkIndex }).update({ outcome: JSON.stringify(stored) });
-					}
-					return outcome;
-				};
-				const outcome: ImportBatchOutcome = dryRun ? await run(this.db) : await this.db.transaction(run);
+				const batch = { clubId, jobId, chunkIndex };
+				const outcome: ImportBatchOutcome = dryRun
+					? await this.applyImportRows(this.db, clubId, rows, onDuplicate, true, ctx, ctx.params.existingBefore)
+					: await this.db.transaction(async trx => {
+							if (!(await markBatch(trx, batch))) return { ...(await batchOutcome<ImportBatchOutcome>(trx, batch)), updatedIds: [], replayed: true };
+							const outcome = await this.applyImportRows(trx, clubId, rows, onDuplicate, false, ctx, ctx.params.existingBefore);
+							await storeBatchOutcome(trx, batch, { ...outcome, updatedIds: [] });
+							return outcome;
+						});
 				if (outcome.updatedIds.length) ctx.emit("clients.updated", { clubId, clientIds: outcome.updatedIds });
 				return outcome;
 			},
-		} as any,
+		},
 	},
 
 	methods: {
@@ -133,11 +91,10 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 		 * one POSSIBLE_DUPLICATE entry each, the row imported all the same. Nothing to look at
 		 * (and no lookup) when the club had no clients yet, as in a first import.
 		 */
-		async warnPossibleDuplicates(this: any, trx: Knex.Transaction | Knex, clubId: string, out: ImportBatchOutcome, rows: Record<string, unknown>[], lines: Map<string, number>, before: string) {
+		async warnPossibleDuplicates(trx: Db, clubId: string, out: ImportBatchOutcome, rows: ImportRow[], lines: Map<string, number>, before: string) {
 			if (!rows.length) return;
-			const any = await trx("clients").where({ club_id: clubId }).whereNull("deleted_at").where("created_at", "<", before).first("id");
-			if (!any) return;
-			const probes = rows.map((r, key) => ({ key, fullName: r.full_name as string, phone: r.phone as string, birthDate: (r.birth_date as string | null) ?? null }));
+			if (!(await hasClientsBefore(trx, clubId, before))) return;
+			const probes = rows.map((r, key) => ({ key, fullName: r.full_name, phone: r.phone, birthDate: r.birth_date ?? null }));
 			const found = await candidatesOfRows(trx, clubId, probes, before);
 			const byRow = new Map<number, CandidateRow[]>();
 			for (const c of found) byRow.set(c.row_key, [...(byRow.get(c.row_key) ?? []), c]);
@@ -146,7 +103,7 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				if (!best) continue;
 				out.possibleDuplicates = (out.possibleDuplicates ?? 0) + 1;
 				out.errors.push({
-					line: lines.get(rows[p.key].email as string) ?? 0,
+					line: lines.get(rows[p.key].email!) ?? 0,
 					field: best.reasons.includes("SAME_PHONE") ? "phone" : "fullName",
 					code: "POSSIBLE_DUPLICATE",
 					message: `Imported, but looks like client ${best.row.id} (${best.reasons.join(", ")}): merge them with POST /clients/${best.row.id}/merge if they are one person.`,
@@ -156,8 +113,7 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 		},
 
 		async applyImportRows(
-			this: any,
-			trx: Knex.Transaction | Knex,
+			trx: Db,
 			clubId: string,
 			rows: ImportBatchParams["rows"],
 			onDuplicate: "skip" | "update",
@@ -178,34 +134,29 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 			}
 			const emails = [...byEmail.keys()];
 			if (!emails.length) return out;
-			const profiles = new Map<string, VerifiedProfileRow>(
-				((await trx<VerifiedProfileRow>("verified_profiles").whereRaw("email = ANY(?::text[])", [emails])) as VerifiedProfileRow[]).map(p => [p.email, p]),
-			);
+			const profiles = new Map<string, VerifiedProfileRow>((await profilesByEmail(trx, emails)).map(p => [p.email, p]));
 			// Skip mode writes new clients only, and INSERT … ON CONFLICT DO NOTHING already skips the
 			// existing ones: they need looking up first only to update them, to count a dry run, or to
 			// skip (rather than fail) an existing client whose verified profile the row contradicts.
 			const lookUp = onDuplicate === "update" || dryRun ? emails : emails.filter(e => profiles.has(e));
 			let existing = new Map<string, ClientRow>();
-			if (lookUp.length) {
-				const existingQuery = trx<ClientRow>("clients").where({ club_id: clubId }).whereNull("deleted_at").whereRaw("email = ANY(?::text[])", [lookUp]);
-				existing = new Map(((await (dryRun ? existingQuery : existingQuery.forUpdate())) as ClientRow[]).map(c => [c.email, c]));
-			}
+			if (lookUp.length) existing = new Map((await clientsByEmail(trx, clubId, lookUp, !dryRun)).map(c => [c.email, c]));
 			// Rows compared with a verified profile are counted attempts, as on POST /clients (clients.profile-throttle.ts).
 			const blocked = await reserveProfileAttempts(trx, clubId, [...profiles.keys()]);
 			const mismatched = new Set<string>();
 
-			const inserts: Record<string, unknown>[] = [];
+			const inserts: ImportRow[] = [];
 			const insertLines = new Map<string, number>();
-			const updates: Record<string, unknown>[] = [];
-			const newLinks: Array<{ email: string; club_id: string; client_id: string }> = [];
+			const updates: ImportRow[] = [];
+			const newLinks: VerifiedLink[] = [];
 			for (const [email, { line, client }] of byEmail) {
 				const current = existing.get(email);
 				if (current && (onDuplicate === "skip" || current.verified)) {
 					out.skipped++;
 					continue;
 				}
-				// The e-mail of a verified profile: every identity field given must equal it (as POST /clients).
-				let identity: Record<string, any> = { ...client };
+				// The e-mail of a verified profile: the identity the client will hold must be the profile's (clients.verified.ts).
+				let identity: Identity = client;
 				let verified = false;
 				const profile = profiles.get(email);
 				if (profile) {
@@ -215,10 +166,9 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 						out.errors.push({ line, field: "email", code: "TOO_MANY_ATTEMPTS", message: `Too many attempts for this e-mail's verified profile; retry in ${wait} s.` });
 						continue;
 					}
-					const p = profileIdentity(profile);
-					// An existing client's own birth date counts as given (as PATCH does); none given stays none.
-					const given: Record<string, any> = { ...client, birthDate: client.birthDate ?? current?.birth_date ?? null };
-					const mismatches = IDENTITY.filter(f => (f === "birthDate" && given.birthDate === null ? false : (given[f] ?? null) !== (p[f] ?? null)));
+					// An existing client keeps its own birth date when the row gives none (blanks never erase), as PATCH does.
+					const given: Identity = { ...client, birthDate: client.birthDate ?? current?.birth_date ?? null };
+					const mismatches = profileMismatches(profile, given);
 					if (mismatches.length) {
 						mismatched.add(email);
 						out.failed++;
@@ -289,50 +239,30 @@ export const ImportBatchMixin: Partial<ServiceSchema> = {
 				return out;
 			}
 			if (inserts.length) {
-				const res = await trx.raw(
-					`INSERT INTO clients (club_id, id, full_name, email, phone, gender, country, birth_date, notes, group_id, tags, verified, source)
-					 SELECT ?, r.id, r.full_name, r.email, r.phone, r.gender, r.country, r.birth_date, r.notes, r.group_id, r.tags, r.verified, 'import'
-					   FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, full_name text, email text, phone text, gender text, country text,
-					        birth_date date, notes text, group_id uuid, tags text[], verified boolean)
-					 ON CONFLICT (club_id, email) WHERE deleted_at IS NULL DO NOTHING
-					 RETURNING id, email`,
-					[clubId, JSON.stringify(inserts)],
-				);
-				out.created += res.rowCount;
-				for (const r of res.rows as Array<{ id: string }>) entries.push({ action: "clients.import", target: { type: "client", id: r.id } });
+				const written = await insertImportRows(trx, clubId, inserts);
+				out.created += written.length;
+				for (const r of written) entries.push({ action: "clients.import", target: { type: "client", id: r.id } });
 				// Created meanwhile by someone else (a concurrent POST /clients or import): skipped.
-				out.skipped += inserts.length - res.rowCount;
-				const made = new Set<string>(res.rows.map((r: { email: string }) => r.email));
-				if (res.rowCount < inserts.length) {
+				out.skipped += inserts.length - written.length;
+				const made = new Set<string>(written.map(r => r.email));
+				if (written.length < inserts.length) {
 					for (let i = newLinks.length - 1; i >= 0; i--) if (insertLines.has(newLinks[i].email) && !made.has(newLinks[i].email)) newLinks.splice(i, 1);
 				}
-				await this.warnPossibleDuplicates(trx, clubId, out, inserts.filter(r => made.has(r.email as string)), insertLines, cutoff);
+				await this.warnPossibleDuplicates(trx, clubId, out, inserts.filter(r => made.has(r.email!)), insertLines, cutoff);
 			}
 			if (updates.length) {
-				const res = await trx.raw(
-					`UPDATE clients c SET full_name = u.full_name, phone = u.phone, gender = u.gender, country = u.country,
-					        birth_date = u.birth_date, notes = u.notes, group_id = u.group_id, tags = u.tags, verified = u.verified,
-					        updated_at = ${NOW}
-					   FROM jsonb_to_recordset(?::jsonb) AS u(id uuid, full_name text, phone text, gender text, country text,
-					        birth_date date, notes text, group_id uuid, tags text[], verified boolean)
-					  WHERE c.club_id = ? AND c.id = u.id AND c.deleted_at IS NULL AND c.verified = false
-					 RETURNING c.id`,
-					[JSON.stringify(updates), clubId],
-				);
-				out.updated += res.rowCount;
-				out.skipped += updates.length - res.rowCount;
-				out.updatedIds = res.rows.map((r: { id: string }) => r.id);
+				out.updatedIds = await updateImportRows(trx, clubId, updates);
+				out.updated += out.updatedIds.length;
+				out.skipped += updates.length - out.updatedIds.length;
 				const before = new Map([...existing.values()].map(c => [c.id, c]));
-				const next = new Map(updates.map(u => [u.id as string, u]));
+				const next = new Map(updates.map(u => [u.id, u]));
 				for (const id of out.updatedIds) {
 					entries.push({ action: "clients.import", target: { type: "client", id }, changes: diffChanges(importedFields(before.get(id)!), importedFields(next.get(id)!)) });
 				}
 			}
-			if (newLinks.length) {
-				await trx("verified_links").insert(newLinks).onConflict(["email", "club_id", "client_id"]).ignore();
-			}
+			if (newLinks.length) await linkVerifiedMany(trx, newLinks);
 			if (ctx && entries.length) await this.recordChange(trx, ctx, entries);
 			return out;
 		},
 	},
-};
+});

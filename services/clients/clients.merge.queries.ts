@@ -1,6 +1,7 @@
 /** Pure queries of a client merge in the clients schema (services/clients/clients.merge.ts). */
 import type { Knex } from "knex";
-import { NOW, type ClientRow } from "./clients.queries";
+import { NOW } from "../../lib/sql";
+import type { ClientRow } from "./clients.queries";
 
 type Db = Knex | Knex.Transaction;
 
@@ -32,6 +33,8 @@ export async function lockPair(trx: Knex.Transaction, clubId: string, ids: strin
 export async function insertMerge(db: Db, row: Pick<MergeRow, "club_id" | "id" | "target_id" | "source_id" | "status" | "plan">): Promise<void> {
 	await db("merges").insert({ ...row, plan: JSON.stringify(row.plan) });
 }
+
+export const findMerge = (db: Db, clubId: string, id: string): Promise<MergeRow | undefined> => db<MergeRow>("merges").where({ club_id: clubId, id }).first();
 
 export async function lockMerge(trx: Knex.Transaction, clubId: string, id: string, skipLocked = false): Promise<MergeRow | undefined> {
 	const query = trx<MergeRow>("merges").where({ club_id: clubId, id }).forUpdate().first();
@@ -84,14 +87,4 @@ export async function uniteInto(trx: Knex.Transaction, clubId: string, targetId:
 		{ clubId, targetId, sourceId },
 	);
 	return res.rows[0];
-}
-
-/** Erases a client as DELETE /clients/:id does: personal data gone, the id kept as a tombstone, the e-mail free. */
-export async function erase(trx: Knex.Transaction, clubId: string, id: string): Promise<number> {
-	await trx("client_categories").where({ club_id: clubId, client_id: id }).del();
-	await trx("verified_links").where({ club_id: clubId, client_id: id }).del();
-	return trx("clients")
-		.where({ club_id: clubId, id })
-		.whereNull("deleted_at")
-		.update({ full_name: null, email: null, phone: null, notes: null, birth_date: null, tags: trx.raw("'{}'::text[]"), verified: false, deleted_at: trx.raw(NOW), updated_at: trx.raw(NOW) } as any);
 }

@@ -22,12 +22,15 @@
  * (FUTURE_BOOKING_LIMIT_EXCEEDED) when the target now has more future bookings than its group allows.
  */
 import crypto from "node:crypto";
-import { Errors, type Context, type ServiceSchema } from "moleculer";
+import { Errors, type Context } from "moleculer";
 import type { Knex } from "knex";
 import { ConflictError, NotFoundError, invalid, isClientError } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
-import { toClient, type Client } from "./clients.entity";
+import { withCategories, type Client } from "./clients.entity";
+import { defineMixin, type AppService } from "../../lib/service";
+import type { DbMembers } from "../../mixins/db.mixin";
+import type { OutboxMembers } from "../../mixins/outbox.mixin";
 import { ref } from "../../lib/openapi";
 import * as q from "./clients.queries";
 import * as mq from "./clients.merge.queries";
@@ -70,6 +73,36 @@ interface WalletsStep {
 	transferred: Array<{ currency: string; amount: number }>;
 }
 
+
+type Call = (action: string, params: unknown, opts?: Record<string, unknown>) => Promise<any>;
+
+export interface MergeSettings {
+	/** How often a clients node looks for merges left running (a node died mid-merge). */
+	mergeSweepMs: number;
+	/** A merge is left to the sweep once it has been running this long without a change. */
+	mergeStaleMs: number;
+}
+
+export interface MergeState {
+	mergeSweep: ReturnType<typeof setInterval> | null;
+	sweeping: Promise<void> | null;
+}
+
+export interface MergeMethods {
+	checkPair(rows: q.ClientRow[], targetId: string, sourceId: string): { target: q.ClientRow; source: q.ClientRow };
+	mergePlan(ctx: Context<unknown, HttpMeta>, db: Knex, target: q.ClientRow, source: q.ClientRow): Promise<Plan>;
+	warningsOf(futureBookings: number, maxFutureBookings: number | null): MergeWarning[];
+	dryRunMerge(ctx: Context<unknown, HttpMeta>, targetId: string, sourceId: string): Promise<MergeAnswer>;
+	runMerge(ctx: Context<unknown, HttpMeta>, targetId: string, sourceId: string): Promise<MergeAnswer>;
+	decideWallets(call: Call, p: { mergeId: string; sourceId: string; targetId: string }, until: number): Promise<{ status: "applied" | "aborted"; result: WalletsStep | null } | null>;
+	completeMerge(ctx: Context<unknown, HttpMeta>, trx: Knex.Transaction, clubId: string, merge: { id: string; target_id: string; source_id: string; plan: Plan }, wallets: WalletsStep, call: Call): Promise<MergeAnswer>;
+	announceMerge(emit: (name: string, payload: unknown) => unknown, clubId: string, target: Client, sourceId: string): void;
+	sweepMerges(): Promise<void>;
+	resolveMerge(clubId: string, mergeId: string): Promise<void>;
+}
+
+type MergeThis = AppService<MergeSettings> & DbMembers & OutboxMembers & MergeMethods & MergeState;
+
 /** How long the coordinator keeps asking the wallets for a merge's outcome before leaving it to the sweep. */
 const DECIDE_FOR_MS = 20_000;
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -81,7 +114,7 @@ const neverSent = (err: any) => err?.type === "SERVICE_NOT_AVAILABLE" || err?.ty
 
 const mergeAnswerSchema = ref("ClientMergeResult");
 
-export const MergeMixin = {
+export const MergeMixin = defineMixin<MergeThis>({
 	settings: {
 		/** How often a clients node looks for merges left running (a node died mid-merge). */
 		mergeSweepMs: 5_000,
@@ -117,7 +150,7 @@ export const MergeMixin = {
 				},
 				errors: ["SOURCE_VERIFIED", "MERGE_PENDING", "MERGE_ABORTED", "BALANCE_LIMIT_EXCEEDED", "MERGE_INTERRUPTED"],
 			},
-			async handler(this: any, ctx: Context<MergeParams, HttpMeta>): Promise<MergeAnswer> {
+			async handler(ctx: Context<MergeParams, HttpMeta>): Promise<MergeAnswer> {
 				const targetId = ctx.params.id.toLowerCase();
 				const sourceId = ctx.params.sourceId.toLowerCase();
 				if (targetId === sourceId) throw invalid({ field: "sourceId", type: "sameClient", message: "The 'sourceId' must be another client than the one merged into." });
@@ -128,7 +161,7 @@ export const MergeMixin = {
 		},
 	},
 
-	started(this: any) {
+	started() {
 		this.mergeSweep = setInterval(() => {
 			if (this.sweeping) return;
 			this.sweeping = this.sweepMerges()
@@ -138,8 +171,8 @@ export const MergeMixin = {
 		this.mergeSweep.unref?.();
 	},
 
-	async stopped(this: any) {
-		clearInterval(this.mergeSweep);
+	async stopped() {
+		if (this.mergeSweep) clearInterval(this.mergeSweep);
 		this.mergeSweep = null;
 		// A sweep under way finishes on the pool before the db mixin closes it (never waited on for long).
 		if (this.sweeping) await Promise.race([this.sweeping, sleep(3_000)]);
@@ -147,7 +180,7 @@ export const MergeMixin = {
 
 	methods: {
 		/** Both live clients of the club (404 otherwise), the source not verified (409). */
-		checkPair(this: any, rows: q.ClientRow[], targetId: string, sourceId: string): { target: q.ClientRow; source: q.ClientRow } {
+		checkPair(rows: q.ClientRow[], targetId: string, sourceId: string): { target: q.ClientRow; source: q.ClientRow } {
 			const target = rows.find(r => r.id === targetId && !r.deleted_at);
 			const source = rows.find(r => r.id === sourceId && !r.deleted_at);
 			if (!target || !source) throw notFound();
@@ -156,7 +189,7 @@ export const MergeMixin = {
 		},
 
 		/** What the merge would move, from both clients' rows and the other services' plans. */
-		async mergePlan(this: any, ctx: Context<unknown, HttpMeta>, db: Knex, target: q.ClientRow, source: q.ClientRow): Promise<Plan> {
+		async mergePlan(ctx: Context<unknown, HttpMeta>, db: Knex, target: q.ClientRow, source: q.ClientRow): Promise<Plan> {
 			const pair = { sourceId: source.id, targetId: target.id };
 			const [wallets, bookings, group, cats] = await Promise.all([
 				ctx.call("wallets.mergePlan", pair) as Promise<WalletsStep>,
@@ -178,7 +211,7 @@ export const MergeMixin = {
 			};
 		},
 
-		warningsOf(this: any, futureBookings: number, maxFutureBookings: number | null): MergeWarning[] {
+		warningsOf(futureBookings: number, maxFutureBookings: number | null): MergeWarning[] {
 			if (maxFutureBookings === null || futureBookings <= maxFutureBookings) return [];
 			return [
 				{
@@ -189,14 +222,14 @@ export const MergeMixin = {
 			];
 		},
 
-		async dryRunMerge(this: any, ctx: Context<unknown, HttpMeta>, targetId: string, sourceId: string): Promise<MergeAnswer> {
+		async dryRunMerge(ctx: Context<unknown, HttpMeta>, targetId: string, sourceId: string): Promise<MergeAnswer> {
 			const rows: q.ClientRow[] = await q.liveClients(this.db, ctx.meta.clubId).whereIn("id", [targetId, sourceId]);
 			const { target, source } = this.checkPair(rows, targetId, sourceId);
 			const plan: Plan = await this.mergePlan(ctx, this.db, target, source);
-			return { target: await this.withCategories(this.db, target), moved: plan.moved, dryRun: true, warnings: this.warningsOf(plan.targetFutureBookings, plan.maxFutureBookings) };
+			return { target: await withCategories(this.db, target), moved: plan.moved, dryRun: true, warnings: this.warningsOf(plan.targetFutureBookings, plan.maxFutureBookings) };
 		},
 
-		async runMerge(this: any, ctx: Context<unknown, HttpMeta>, targetId: string, sourceId: string): Promise<MergeAnswer> {
+		async runMerge(ctx: Context<unknown, HttpMeta>, targetId: string, sourceId: string): Promise<MergeAnswer> {
 			const clubId = ctx.meta.clubId;
 			const mergeId = crypto.randomUUID();
 			let abort: { error: string } | null = null;
@@ -235,7 +268,7 @@ export const MergeMixin = {
 		},
 
 		/** Asks the wallets to call the merge off unless they applied it, until they answer or `until`. */
-		async decideWallets(this: any, call: (a: string, p: unknown, o?: Record<string, unknown>) => Promise<any>, p: { mergeId: string; sourceId: string; targetId: string }, until: number) {
+		async decideWallets(call: (a: string, p: unknown, o?: Record<string, unknown>) => Promise<any>, p: { mergeId: string; sourceId: string; targetId: string }, until: number) {
 			for (let attempt = 0; ; attempt++) {
 				try {
 					return (await call("wallets.abortMerge", p, { timeout: 5_000 })) as { status: "applied" | "aborted"; result: WalletsStep | null };
@@ -255,7 +288,6 @@ export const MergeMixin = {
 		 * the merge running, for the sweep to carry forward.
 		 */
 		async completeMerge(
-			this: any,
 			ctx: Context<unknown, HttpMeta>,
 			trx: Knex.Transaction,
 			clubId: string,
@@ -274,7 +306,7 @@ export const MergeMixin = {
 				}
 			}
 			const united = await mq.uniteInto(trx, clubId, merge.target_id, merge.source_id);
-			await mq.erase(trx, clubId, merge.source_id);
+			await q.eraseClient(trx, clubId, merge.source_id);
 			const moved: Moved = { ...merge.plan.moved, bookings: bookings.bookings, wallets: wallets.wallets, transferred: wallets.transferred };
 			await mq.setMerge(trx, clubId, merge.id, { status: "completed", result: moved });
 			await this.recordChange(trx, ctx, {
@@ -283,17 +315,17 @@ export const MergeMixin = {
 				changes: { mergedClientId: [null, merge.source_id], tags: [null, united.tags] },
 				event: { type: "clients.merged", data: { targetId: merge.target_id, sourceId: merge.source_id } },
 			});
-			return { target: await this.withCategories(trx, united), moved, dryRun: false, warnings: this.warningsOf(bookings.targetFutureBookings, merge.plan.maxFutureBookings) };
+			return { target: await withCategories(trx, united), moved, dryRun: false, warnings: this.warningsOf(bookings.targetFutureBookings, merge.plan.maxFutureBookings) };
 		},
 
-		announceMerge(this: any, emit: (name: string, payload: unknown) => unknown, clubId: string, target: Client, sourceId: string) {
+		announceMerge(emit: (name: string, payload: unknown) => unknown, clubId: string, target: Client, sourceId: string) {
 			emit("clients.updated", { clubId, client: target });
 			emit("clients.deleted", { clubId, clientId: sourceId });
 			emit("clients.merged", { clubId, targetId: target.id, sourceId });
 		},
 
 		/** Resolves the merges left running (their node died, or the wallets' outcome was unknown). */
-		async sweepMerges(this: any): Promise<void> {
+		async sweepMerges(): Promise<void> {
 			if (!this.db || !this.mergeSweep) return;
 			for (const m of await mq.staleMerges(this.db, this.settings.mergeStaleMs)) {
 				if (!this.mergeSweep) return; // stopping
@@ -301,7 +333,7 @@ export const MergeMixin = {
 			}
 		},
 
-		async resolveMerge(this: any, clubId: string, mergeId: string): Promise<void> {
+		async resolveMerge(clubId: string, mergeId: string): Promise<void> {
 			const call = (action: string, params: unknown, opts?: Record<string, unknown>): Promise<any> => this.broker.call(action, params, { meta: { clubId }, retries: 0, ...opts });
 			const answer: MergeAnswer | null = await this.db.transaction(async (trx: Knex.Transaction) => {
 				const merge: mq.MergeRow | undefined = await mq.lockMerge(trx, clubId, mergeId, true);
@@ -322,13 +354,13 @@ export const MergeMixin = {
 				}
 				// The sweep acts for the service itself (the outbox names it as the actor).
 				const asService = { meta: { clubId }, caller: this.fullName, nodeID: this.broker.nodeID, requestID: null } as unknown as Context<unknown, HttpMeta>;
-				return this.completeMerge(asService, trx, clubId, merge as any, decided.result, call);
+				return this.completeMerge(asService, trx, clubId, { ...merge, plan: merge.plan as Plan }, decided.result, call);
 			});
 			if (answer) {
 				this.logger.info(`Merge ${mergeId} completed by the sweep`);
-				const m: mq.MergeRow = await this.db("merges").where({ club_id: clubId, id: mergeId }).first();
+				const m = (await mq.findMerge(this.db, clubId, mergeId))!;
 				this.announceMerge((name: string, payload: unknown) => this.broker.emit(name, payload), clubId, answer.target, m.source_id);
 			}
 		},
 	},
-} as unknown as Partial<ServiceSchema>;
+});

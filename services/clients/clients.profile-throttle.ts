@@ -11,6 +11,7 @@
  */
 import { Errors } from "moleculer";
 import type { Knex } from "knex";
+import { countProfileAttempts, hasProfile, uncountProfileAttempts } from "./clients.verified.queries";
 
 export const PROFILE_ATTEMPTS = 5;
 export const PROFILE_WINDOW_S = 3600;
@@ -32,16 +33,8 @@ export async function reserveProfileAttempts(db: Db, clubId: string, emails: str
 	const out = new Map<string, number | null>();
 	const sorted = [...new Set(emails)].sort();
 	if (!sorted.length) return out;
-	const res = await db.raw(
-		`INSERT INTO profile_attempts AS a (club_id, email, window_start, attempts)
-		 SELECT ?, e, now(), 1 FROM unnest(?::text[]) WITH ORDINALITY AS u(e, n) ORDER BY n
-		 ON CONFLICT (club_id, email) DO UPDATE SET
-		   window_start = CASE WHEN a.window_start <= now() - make_interval(secs => ?) THEN now() ELSE a.window_start END,
-		   attempts = CASE WHEN a.window_start <= now() - make_interval(secs => ?) THEN 1 ELSE a.attempts + 1 END
-		 RETURNING email, attempts, ceil(extract(epoch FROM a.window_start + make_interval(secs => ?) - now()))::int AS retry_after`,
-		[clubId, sorted, PROFILE_WINDOW_S, PROFILE_WINDOW_S, PROFILE_WINDOW_S],
-	);
-	for (const r of res.rows as Array<{ email: string; attempts: number; retry_after: number }>) {
+	const rows = await countProfileAttempts(db, clubId, sorted, PROFILE_WINDOW_S);
+	for (const r of rows) {
 		out.set(r.email, r.attempts > PROFILE_ATTEMPTS ? Math.max(1, r.retry_after) : null);
 	}
 	return out;
@@ -50,10 +43,7 @@ export async function reserveProfileAttempts(db: Db, clubId: string, emails: str
 /** The attempts that were not mismatches (they matched, or were decided on something else). */
 export async function releaseProfileAttempts(db: Db, clubId: string, emails: string[]): Promise<void> {
 	if (!emails.length) return;
-	await db("profile_attempts")
-		.where({ club_id: clubId })
-		.whereIn("email", [...new Set(emails)])
-		.update({ attempts: db.raw("GREATEST(attempts - 1, 0)") });
+	await uncountProfileAttempts(db, clubId, [...new Set(emails)]);
 }
 
 /** One e-mail: throws 429 when over the limit; answers the release to call unless it was a mismatch. */
@@ -69,7 +59,7 @@ export async function reserveProfileAttempt(db: Db, clubId: string, email: strin
  * the attempt is given back unless the answer was VERIFIED_PROFILE_MISMATCH.
  */
 export async function withProfileAttempt<T>(db: Knex, clubId: string, email: string | undefined, work: () => Promise<T>): Promise<T> {
-	if (email === undefined || !(await db("verified_profiles").where({ email }).first("email"))) return work();
+	if (email === undefined || !(await hasProfile(db, email))) return work();
 	const release = await reserveProfileAttempt(db, clubId, email);
 	let value: T;
 	try {

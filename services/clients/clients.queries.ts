@@ -1,10 +1,12 @@
 /** Pure queries of the clients schema: (db | trx, args) -> rows. Every tenant query filters by club_id. */
 import type { Knex } from "knex";
 import type { Gender } from "../../lib/normalize/client";
+import type { ClientSource } from "./clients.contract";
+import { NOW } from "../../lib/sql";
 
 type Db = Knex | Knex.Transaction;
 
-export type Source = "staff" | "import" | "online";
+export type Source = ClientSource;
 
 export interface ClientRow {
 	club_id: string;
@@ -44,8 +46,6 @@ export interface VerifiedProfileRow {
 	created_at: Date;
 	updated_at: Date;
 }
-
-export const NOW = "date_trunc('milliseconds', clock_timestamp())";
 
 export const liveClients = (db: Db, clubId: string) => db<ClientRow>("clients").where({ club_id: clubId }).whereNull("deleted_at");
 
@@ -271,4 +271,88 @@ export async function countByCategory(db: Db, clubId: string, categoryIds?: stri
 	return Object.fromEntries(rows.map(r => [r.category_id, Number(r.count)]));
 }
 
-export const findProfile = (db: Db, email: string) => db<VerifiedProfileRow>("verified_profiles").where({ email }).first();
+
+/** The live client, locked for the rest of the transaction. */
+export const lockClient = (trx: Knex.Transaction, clubId: string, id: string): Promise<ClientRow | undefined> => liveClients(trx, clubId).where({ id }).forUpdate().first();
+
+/** Live clients among these ids, locked in id order (concurrent bulk writes lock alike). */
+export const lockClients = (trx: Knex.Transaction, clubId: string, ids: string[]): Promise<ClientRow[]> => liveClients(trx, clubId).whereIn("id", ids).orderBy("id").forUpdate();
+
+/** Column values of an update (the API's fields as columns); updated_at is set here. */
+export type ClientColumns = Partial<Pick<ClientRow, "full_name" | "email" | "phone" | "gender" | "country" | "birth_date" | "notes" | "group_id" | "tags" | "verified">>;
+
+/**
+ * Updates a live client in a savepoint, so a unique-e-mail violation (23505,
+ * clients_club_email_uq) leaves the caller's transaction usable for looking up the other client.
+ */
+export async function updateClient(trx: Knex.Transaction, clubId: string, id: string, columns: ClientColumns): Promise<ClientRow | undefined> {
+	const update: Record<string, unknown> = { ...columns, updated_at: trx.raw(NOW) };
+	if (columns.tags !== undefined) update.tags = trx.raw("?::text[]", [columns.tags ?? []]);
+	const [row] = await trx.transaction(sp => liveClients(sp, clubId).where({ id }).update(update).returning("*"));
+	return row as ClientRow | undefined;
+}
+
+/** Erases a client (DELETE /clients/:id, a merge's source): personal data gone, the id kept as a tombstone, the e-mail free. */
+export async function eraseClient(trx: Knex.Transaction, clubId: string, id: string): Promise<number> {
+	await trx("client_categories").where({ club_id: clubId, client_id: id }).del();
+	await trx("verified_links").where({ club_id: clubId, client_id: id }).del();
+	return liveClients(trx, clubId)
+		.where({ id })
+		.update({ full_name: null, email: null, phone: null, notes: null, birth_date: null, tags: trx.raw("'{}'::text[]"), verified: false, deleted_at: trx.raw(NOW), updated_at: trx.raw(NOW) } as any);
+}
+
+/** POST /clients/bulk's one statement: group moved (when given), tags added then removed (first occurrence order). */
+export async function bulkUpdate(trx: Knex.Transaction, clubId: string, args: { ids: string[]; groupId: string | null; addTags: string[]; removeTags: string[] }): Promise<ClientRow[]> {
+	const res = await trx.raw(
+		`UPDATE clients SET
+			group_id = coalesce(?::uuid, group_id),
+			tags = ARRAY(SELECT u.t FROM unnest(tags || ?::text[]) WITH ORDINALITY AS u(t, n)
+			             WHERE NOT (u.t = ANY(?::text[])) GROUP BY u.t ORDER BY min(u.n)),
+			updated_at = ${NOW}
+		 WHERE club_id = ? AND deleted_at IS NULL AND id = ANY(?::uuid[])
+		 RETURNING *`,
+		[args.groupId, args.addTags, args.removeTags, clubId, args.ids],
+	);
+	return res.rows;
+}
+
+/** Every client of a group (tombstones too, so no row points at a deleted group) moves to another. */
+export const moveGroup = (trx: Knex.Transaction, clubId: string, fromGroupId: string, toGroupId: string): Promise<ClientRow[]> =>
+	trx<ClientRow>("clients")
+		.where({ club_id: clubId, group_id: fromGroupId })
+		.update({ group_id: toGroupId, updated_at: trx.raw(NOW) } as any)
+		.returning("*") as unknown as Promise<ClientRow[]>;
+
+/** Takes one category from a client: how many links went (0 or 1). */
+export const removeCategoryLink = (db: Db, clubId: string, clientId: string, categoryId: string): Promise<number> => categoryLinks(db, clubId, clientId).where({ category_id: categoryId }).del();
+
+/** Every link to a (deleted) category: the clients that held it. */
+export const deleteCategoryLinks = (db: Db, clubId: string, categoryId: string): Promise<Array<{ client_id: string }>> =>
+	db("client_categories").where({ club_id: clubId, category_id: categoryId }).del().returning("client_id");
+
+/** One page of the CSV export (newest first), after a keyset position. */
+export const exportPage = (db: Db, clubId: string, filters: ListFilters, after: { at: Date; id: string } | null, limit: number): Promise<ClientRow[]> => {
+	const query = applyFilters(liveClients(db, clubId), clubId, filters);
+	if (after) query.whereRaw("(clients.created_at, clients.id) < (?::timestamptz, ?::uuid)", [after.at.toISOString(), after.id]);
+	return query.orderBy([...NEWEST_FIRST]).limit(limit);
+};
+
+/** Does the club have a live client created before `before`? */
+export const hasClientsBefore = async (db: Db, clubId: string, before: string): Promise<boolean> => !!(await liveClients(db, clubId).where("created_at", "<", before).first("id"));
+
+/** Live clients of the club with these e-mails; locked (FOR UPDATE) unless `lock` is false. */
+export const clientsByEmail = (db: Db, clubId: string, emails: string[], lock: boolean): Promise<ClientRow[]> => {
+	const query = liveClients(db, clubId).whereRaw("email = ANY(?::text[])", [emails]);
+	return lock ? query.forUpdate() : query;
+};
+
+/** The planner's estimate of the clients table's rows (pg_class.reltuples; 0 before the first analyze). */
+export async function estimatedClientRows(db: Db): Promise<number> {
+	const { rows } = await db.raw(`SELECT GREATEST(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = 'clients.clients'::regclass`);
+	return Number(rows[0]?.rows ?? 0);
+}
+
+/** ANALYZE of the clients table (a SECURITY DEFINER function of the migrations: the service role owns no table). */
+export async function refreshClientStatistics(db: Db): Promise<void> {
+	await db.raw(`SELECT clients.refresh_clients_statistics()`);
+}

@@ -6,27 +6,27 @@
  * `clients.refreshStatistics` before it marks a job completed; the table is analyzed when
  * the job wrote enough rows to matter (MIN_CHANGED, or 5% of the table).
  */
-import type { Context, ServiceSchema } from "moleculer";
-import type { Knex } from "knex";
+import type { Context } from "moleculer";
 import type { HttpMeta } from "../../lib/http";
+import { defineMixin, type AppService } from "../../lib/service";
+import type { DbMembers } from "../../mixins/db.mixin";
+import { estimatedClientRows, refreshClientStatistics } from "./clients.queries";
 
 export const MIN_CHANGED = 1000;
 const SHARE = 0.05;
 
-export const StatisticsMixin: Partial<ServiceSchema> = {
+export const StatisticsMixin = defineMixin<AppService & DbMembers>({
 	actions: {
 		/** Internal (imports): `changed` rows were written; answers whether the clients table was analyzed. */
 		refreshStatistics: {
 			params: { $$strict: true, changed: { type: "number", integer: true, min: 0 } },
 			timeout: 120_000,
-			async handler(this: any, ctx: Context<{ changed: number }, HttpMeta>): Promise<{ analyzed: boolean }> {
-				const db: Knex = this.db;
-				const { rows } = await db.raw(`SELECT GREATEST(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = 'clients.clients'::regclass`);
-				const total = Number(rows[0]?.rows ?? 0);
+			async handler(ctx: Context<{ changed: number }, HttpMeta>): Promise<{ analyzed: boolean }> {
+				const total = await estimatedClientRows(this.db);
 				if (ctx.params.changed < MIN_CHANGED && ctx.params.changed < SHARE * total) return { analyzed: false };
-				await db.raw(`SELECT clients.refresh_clients_statistics()`);
+				await refreshClientStatistics(this.db);
 				return { analyzed: true };
 			},
-		} as any,
+		},
 	},
-};
+});

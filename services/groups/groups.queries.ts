@@ -1,11 +1,10 @@
 /** Pure queries of the groups schema: (db | trx, args) -> rows. */
 import type { Knex } from "knex";
+import { NOW } from "../../lib/sql";
+import { PAYMENT_METHODS, type PaymentMethod } from "../../lib/products";
+import type { ProductKind } from "./groups.contract";
 
-export const PAYMENT_METHODS = ["card", "wallet", "sepa_debit", "paypal", "apple_pay", "google_pay", "ideal", "bancontact", "twint"] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-
-export const PRODUCT_KINDS = ["product", "activity"] as const;
-export type ProductKind = (typeof PRODUCT_KINDS)[number];
+export const PRODUCT_KINDS = ["product", "activity"] as const satisfies readonly ProductKind[];
 
 type Db = Knex | Knex.Transaction;
 
@@ -54,15 +53,32 @@ export const groupsOfClub = (db: Db, clubId: string) => db<GroupRow>("groups").w
 
 export const findGroup = (db: Db, clubId: string, id: string) => db<GroupRow>("groups").where({ club_id: clubId, id }).first();
 
+/** The club's default group. */
+export const findDefaultGroup = (db: Db, clubId: string): Promise<GroupRow | undefined> => groupsOfClub(db, clubId).where({ is_default: true }).first();
+
+/** The club's default group and its system group (External). */
+export const defaultAndSystemGroups = (db: Db, clubId: string): Promise<GroupRow[]> =>
+	groupsOfClub(db, clubId).where(b => b.where("is_default", true).orWhere("system", true));
+
 export const findGroupByName = (db: Db, clubId: string, name: string) =>
 	db<GroupRow>("groups").where({ club_id: clubId }).whereRaw("lower(name) = lower(?)", [name]).first();
 
 /** Every group of the club, oldest first (Default and External lead), in the order of GET /groups. */
 export const listGroups = (db: Db, clubId: string): Promise<GroupRow[]> => groupsOfClub(db, clubId).orderBy([{ column: "created_at" }, { column: "id" }]);
 
+/** The given groups of the club, unlocked. */
+export const findGroups = (db: Db, clubId: string, ids: string[]): Promise<GroupRow[]> => groupsOfClub(db, clubId).whereIn("id", ids);
+
 /** Locks the given groups of the club (in id order, so two lockers never deadlock). */
 export const lockGroups = (trx: Knex.Transaction, clubId: string, ids: string[]): Promise<GroupRow[]> =>
 	trx<GroupRow>("groups").where({ club_id: clubId }).whereIn("id", ids).orderBy("id").forUpdate();
+
+/**
+ * The ids among `ids` that are groups of the club, locked FOR SHARE (in id order like every
+ * other group lock): none of them can be deleted before the transaction ends.
+ */
+export const shareGroups = (trx: Knex.Transaction, clubId: string, ids: string[]): Promise<string[]> =>
+	ids.length ? groupsOfClub(trx, clubId).whereIn("id", ids).orderBy("id").forShare().pluck("id") : Promise.resolve([]);
 
 export const insertGroup = (db: Db, row: Omit<GroupRow, "created_at" | "updated_at" | "system" | "is_default">): Promise<GroupRow> =>
 	db<GroupRow>("groups")
@@ -75,7 +91,7 @@ export type GroupChanges = Partial<Pick<GroupRow, "name" | "max_future_bookings"
 export const updateGroup = (db: Db, clubId: string, id: string, changes: GroupChanges): Promise<GroupRow | undefined> =>
 	db<GroupRow>("groups")
 		.where({ club_id: clubId, id })
-		.update({ ...changes, updated_at: db.raw("date_trunc('milliseconds', now())") } as any)
+		.update({ ...changes, updated_at: db.raw(NOW) } as any)
 		.returning("*")
 		.then(r => r[0] as GroupRow | undefined);
 
@@ -92,7 +108,7 @@ export async function setDefaultGroup(trx: Knex.Transaction, clubId: string, id:
 	if (!target || target.system) return null;
 	const previous = rows.find(r => r.is_default);
 	if (previous?.id === id) return { previousId: null, row: target };
-	const now = trx.raw("date_trunc('milliseconds', now())");
+	const now = trx.raw(NOW);
 	await trx("groups").where({ club_id: clubId, is_default: true }).update({ is_default: false, updated_at: now });
 	const [row] = await trx<GroupRow>("groups").where({ club_id: clubId, id }).update({ is_default: true, updated_at: now } as any).returning("*");
 	return { previousId: previous?.id ?? null, row: row as GroupRow };
@@ -114,7 +130,9 @@ export async function seedClubGroups(
 			rows.push(...(await trx("groups").insert({ id: ids.defaultId, club_id: clubId, name: "Default", system: false, is_default: true, payment_methods: all }).returning("*")));
 		}
 		if (!existing.some(g => g.system)) {
-			// A millisecond after Default: lists go oldest first by (created_at, id), so Default leads.
+			// A millisecond after Default's created_at (the column default: the transaction's now(),
+			// not NOW, so the two rows are exactly a millisecond apart): lists go oldest first by
+			// (created_at, id), so Default leads.
 			const createdAt = trx.raw("date_trunc('milliseconds', now()) + interval '1 millisecond'");
 			rows.push(...(await trx("groups").insert({ id: ids.externalId, club_id: clubId, name: "External", system: true, is_default: false, payment_methods: all, created_at: createdAt, updated_at: createdAt }).returning("*")));
 		}
@@ -149,7 +167,7 @@ export type CategoryChanges = Partial<{ name: string; description: string | null
 export const updateCategory = (db: Db, clubId: string, id: string, changes: CategoryChanges): Promise<CategoryRow | undefined> =>
 	db<CategoryRow>("categories")
 		.where({ club_id: clubId, id })
-		.update({ ...changes, updated_at: db.raw("date_trunc('milliseconds', now())") } as any)
+		.update({ ...changes, updated_at: db.raw(NOW) } as any)
 		.returning("*")
 		.then(r => r[0] as CategoryRow | undefined);
 
@@ -175,7 +193,7 @@ export async function productRules(db: Db, clubId: string, productIds?: string[]
 export async function putProductRule(trx: Knex.Transaction, clubId: string, productId: string, kind: ProductKind, groupIds: string[]): Promise<void> {
 	await trx.raw(
 		`INSERT INTO product_access_rules (club_id, product_id, kind) VALUES (?, ?, ?)
-		 ON CONFLICT (club_id, product_id) DO UPDATE SET kind = EXCLUDED.kind, updated_at = date_trunc('milliseconds', now())`,
+		 ON CONFLICT (club_id, product_id) DO UPDATE SET kind = EXCLUDED.kind, updated_at = ${NOW}`,
 		[clubId, productId, kind],
 	);
 	await trx("product_access_groups").where({ club_id: clubId, product_id: productId }).del();
@@ -197,5 +215,5 @@ export const productsOfGroup = (db: Db, clubId: string, groupId: string): Promis
 /** Marks the rules as changed (their group list shrank because a group was deleted). */
 export const touchProductRules = (db: Db, clubId: string, productIds: string[]) =>
 	productIds.length
-		? db("product_access_rules").where({ club_id: clubId }).whereIn("product_id", productIds).update({ updated_at: db.raw("date_trunc('milliseconds', now())") })
+		? db("product_access_rules").where({ club_id: clubId }).whereIn("product_id", productIds).update({ updated_at: db.raw(NOW) })
 		: Promise.resolve(0);

@@ -8,7 +8,7 @@
  * later still verifies old hashes. Hashing runs on libuv's thread pool, not the event loop.
  *
  * Tokens (invitations, sessions): 32 bytes from crypto.randomBytes, base64url; stored only
- * as SHA-256 (high entropy: a slow hash adds nothing), looked up by that hash.
+ * as SHA-256 (lib/hash.ts sha256Hex; high entropy: a slow hash adds nothing), looked up by that hash.
  */
 import crypto from "node:crypto";
 import { type Algorithm, hash, verify } from "@node-rs/argon2";
@@ -62,15 +62,4 @@ export function commonPasswordCount(): number {
 
 export function newToken(): string {
 	return crypto.randomBytes(32).toString("base64url");
-}
-
-export function sha256(text: string): string {
-	return crypto.createHash("sha256").update(text, "utf8").digest("hex");
-}
-
-/** Constant-time equality of two hex digests of the same length. */
-export function sameDigest(a: string, b: string): boolean {
-	const x = Buffer.from(a, "hex");
-	const y = Buffer.from(b, "hex");
-	return x.length === y.length && crypto.timingSafeEqual(x, y);
 }

@@ -1,8 +1,10 @@
 /** Pure queries of the staff schema: (db | trx, args) -> rows. */
 import type { Knex } from "knex";
 
+import type { Role } from "./staff.contract";
+
 type Db = Knex | Knex.Transaction;
-export type Role = "admin" | "staff" | "viewer";
+export type { Role };
 export type Status = "invited" | "active" | "disabled";
 
 export interface MemberRow {
@@ -49,7 +51,15 @@ export const isUniqueViolation = (err: unknown, index: string): boolean =>
 export const insertMember = (db: Db, row: Pick<MemberRow, "id" | "club_id" | "name" | "email" | "role" | "status">) =>
 	db<MemberRow>("members").insert(row).returning("*").then(r => r[0]);
 
-export const membersOfClub = (db: Db, clubId: string) => db<MemberRow>("members").where({ club_id: clubId });
+/** The club's members, filtered by status and role when given (GET /staff pages it). */
+export const membersOfClub = (db: Db, clubId: string, filter: { status?: Status; role?: Role } = {}) => {
+	const q = db<MemberRow>("members").where({ club_id: clubId });
+	if (filter.status) q.where({ status: filter.status });
+	if (filter.role) q.where({ role: filter.role });
+	return q;
+};
+
+export const findMemberByEmail = (db: Db, clubId: string, email: string) => db<MemberRow>("members").where({ club_id: clubId, email }).first();
 
 export const findMember = (db: Db, clubId: string, id: string) => db<MemberRow>("members").where({ club_id: clubId, id }).first();
 

@@ -5,14 +5,14 @@
  * possible and `balance_after` is exactly the balance that statement produced.
  */
 import type { Knex } from "knex";
-import { invalid } from "../../lib/errors";
-import { closeOwner, lockOpenOwner, reopenOwner } from "./wallets.owners";
-
-/** The database's clock, to the millisecond (the precision of the API's times). */
-const NOW = "date_trunc('milliseconds', clock_timestamp())";
+import type { TransactionType } from "./wallets.contract";
+import { NOW } from "../../lib/sql";
+import { packCursor, unpackCursor } from "../../lib/pagination";
+import { claimKeyRowsCte } from "../../mixins/idempotency.queries";
+import { closeOwner, lockOpenOwner, reopenOwner } from "./wallets.owners.queries";
 
 export type Db = Knex | Knex.Transaction;
-export type TransactionType = "top_up" | "debit" | "refund" | "transfer_out" | "transfer_in";
+export type { TransactionType } from "./wallets.contract";
 
 export interface WalletRow {
 	id: string;
@@ -67,19 +67,17 @@ export async function pageTransactions(db: Db, clubId: string, walletId: string,
 	const rows: TransactionRow[] = await query.orderBy("seq", "desc").limit(limit + 1);
 	const more = rows.length > limit;
 	const page = more ? rows.slice(0, limit) : rows;
-	return { rows: page, nextCursor: more ? Buffer.from(JSON.stringify(["seq", page[page.length - 1].seq])).toString("base64url") : null };
+	return { rows: page, nextCursor: more ? packCursor(["seq", page[page.length - 1].seq]) : null };
 }
 
-/** undefined/empty → null; a cursor this API did not give out → 422 on 'cursor'. */
+/**
+ * The ledger's cursor is ["seq", n] (packCursor), not lib/pagination's (created_at, id): many
+ * entries of one group commit share a millisecond, and only `seq` is the order they were applied in.
+ * undefined/empty → null; a cursor this API did not give out → 422 on 'cursor'.
+ */
 export function decodeSeqCursor(cursor: string | undefined): number | null {
 	if (!cursor) return null;
-	try {
-		const [tag, seq] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-		if (tag === "seq" && Number.isSafeInteger(seq) && seq > 0) return seq;
-	} catch {
-		/* fall through */
-	}
-	throw invalid({ field: "cursor", type: "cursor", message: "The 'cursor' is not one this API gave out." });
+	return unpackCursor(cursor, (p): p is ["seq", number] => p[0] === "seq" && Number.isSafeInteger(p[1]) && (p[1] as number) > 0)[1];
 }
 
 export const findTransaction = (db: Db, clubId: string, walletId: string, id: string): Promise<TransactionRow | undefined> =>
@@ -126,6 +124,53 @@ export async function debit(db: Db, m: Movement): Promise<TransactionRow | undef
 		{ ...m },
 	);
 	return res.rows[0];
+}
+
+/**
+ * The debit batcher's first statement (wallets.batcher.ts), one round trip: the batch's
+ * lock timeout and idempotency keys (claimed in the table as the mixin does; a key that
+ * exists stays out of `freshKeys`), then the wallet's row lock. undefined: no such wallet.
+ */
+export async function lockWalletClaimingKeys(
+	trx: Knex.Transaction,
+	o: { clubId: string; walletId: string; action: string; claims: Array<{ key: string; hash: string }>; lockTimeoutMs: number },
+): Promise<{ wallet: WalletRow; freshKeys: string[] } | undefined> {
+	const claim = claimKeyRowsCte("k", { clubId: o.clubId, action: o.action, claims: o.claims, lockTimeoutMs: o.lockTimeoutMs });
+	const res = await trx.raw(
+		`WITH ${claim.sql}
+		 SELECT w.*, (SELECT coalesce(json_agg(k.key), '[]'::json) FROM k) AS fresh_keys
+		   FROM wallets w WHERE w.club_id = ? AND w.id = ? FOR UPDATE OF w`,
+		[...claim.bindings, o.clubId, o.walletId],
+	);
+	const found = res.rows[0] as (WalletRow & { fresh_keys: string[] }) | undefined;
+	if (!found) return undefined;
+	const { fresh_keys: freshKeys, ...wallet } = found;
+	return { wallet, freshKeys };
+}
+
+/**
+ * Many debits of one locked wallet in one statement: the balance goes from `from` to `to`
+ * (only if it still is `from`: the caller decided under the row lock) and the ledger rows
+ * go in, in this order. Answers the rows written (none when the balance was not `from`).
+ */
+export async function debitMany(
+	trx: Knex.Transaction,
+	o: { clubId: string; walletId: string; from: number; to: number; debits: Array<{ id: string; amount: number; balanceAfter: number; reference: string | null }> },
+): Promise<TransactionRow[]> {
+	const rows = JSON.stringify(o.debits.map((d, n) => ({ id: d.id, amount: d.amount, balance_after: d.balanceAfter, reference: d.reference, n })));
+	const res = await trx.raw(
+		`WITH w AS (
+			UPDATE wallets SET balance = ?, updated_at = ${NOW}
+			 WHERE club_id = ? AND id = ? AND balance = ? RETURNING id
+		 )
+		 INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after, reference)
+		 SELECT u.id, ?, w.id, 'debit', u.amount, u.balance_after, u.reference
+		   FROM json_to_recordset(?::json) AS u(id uuid, amount int8, balance_after int8, reference text, n int), w
+		  ORDER BY u.n
+		 RETURNING *`,
+		[o.to, o.clubId, o.walletId, o.from, o.clubId, rows],
+	);
+	return res.rows;
 }
 
 /** Top-up or refund: credits the wallet and writes the entry in one statement. */
@@ -184,6 +229,11 @@ export async function lockForRefund(trx: Knex.Transaction, clubId: string, trans
 	if (!row) return undefined;
 	const sum = await trx("transactions").where({ club_id: clubId, refund_of: transactionId }).sum({ total: "amount" }).first();
 	return { row, refunded: Number(sum?.total ?? 0) };
+}
+
+/** The transaction reads one snapshot (its first statement): balances and entries as of the same instant. */
+export async function readOnlySnapshot(trx: Knex.Transaction): Promise<void> {
+	await trx.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 
 export interface Mismatch {

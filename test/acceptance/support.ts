@@ -5,17 +5,13 @@
  * import+webhooks | a second gateway). Tests are written from API.md / PRODUCT.md as an outside integrator
  * would: through the gateway, and on the bus through a broker that hosts no domain service.
  */
-import crypto from "node:crypto";
 import assert from "node:assert/strict";
 import type { ServiceBroker } from "moleculer";
 import { app, httpClient, newClub, startCluster, type Http, type Running, type TestClub } from "../support/app";
+import { recordEvents, type SeenEvent } from "../support/events";
+import { clientBody as person, createClient, email, esMobile, uid } from "../support/factories";
 
 export type TopologyName = "embedded" | "cluster";
-
-export interface SeenEvent {
-	name: string;
-	payload: any;
-}
 
 export interface Env {
 	topology: TopologyName;
@@ -38,36 +34,15 @@ const WATCHED = [
 
 async function withListener(topology: TopologyName, running: Running): Promise<Env> {
 	const bus = running.brokers[0];
-	const events: SeenEvent[] = [];
-	const name = `acceptance-listener-${crypto.randomBytes(3).toString("hex")}`;
-	const handlers: Record<string, (ctx: any) => void> = {};
-	for (const ev of WATCHED) handlers[ev] = (ctx: any) => void events.push({ name: ctx.eventName, payload: ctx.params });
-	bus.createService({ name, settings: { tenant: false }, events: handlers });
-	// Every other node must know the listener before an emitted event can reach it.
-	const until = Date.now() + 10_000;
-	for (const other of running.brokers.slice(1)) {
-		while (!(other.registry as any).services.has(name, bus.nodeID)) {
-			if (Date.now() > until) throw new Error(`listener not discovered by ${other.nodeID}`);
-			await new Promise(r => setTimeout(r, 20));
-		}
-	}
-	await bus.waitForServices(name);
+	const recorder = await recordEvents(bus, WATCHED, { knownBy: running.brokers.slice(1) });
 	return {
 		topology,
 		running,
 		http: running.http,
 		bus,
 		gateways: running.brokers.filter(b => b.getLocalService("api")).map(b => httpClient(`http://127.0.0.1:${(b.getLocalService("api") as any).server.address().port}`)),
-		events,
-		async waitForEvent(pred, ms = 5000) {
-			const stop = Date.now() + ms;
-			while (Date.now() < stop) {
-				const hit = events.find(pred);
-				if (hit) return hit;
-				await new Promise(r => setTimeout(r, 20));
-			}
-			assert.fail(`event not seen within ${ms} ms; seen: ${events.map(e => e.name).join(", ")}`);
-		},
+		events: recorder.events,
+		waitForEvent: (pred, ms = 5000) => recorder.waitFor(pred, ms),
 	};
 }
 
@@ -104,27 +79,6 @@ export function forEachTopology(title: string, body: (env: () => Env) => void): 
 			body(() => env);
 		});
 	}
-}
-
-export const uid = () => crypto.randomBytes(5).toString("hex");
-export const email = (tag = "c") => `${tag}.${uid()}@example.com`;
-/** A valid Spanish mobile number in national form and its E.164 spelling. */
-export function esMobile(): { national: string; e164: string } {
-	const rest = String(crypto.randomInt(10_000_000, 99_999_999));
-	return { national: `6${rest.slice(0, 2)} ${rest.slice(2, 5)} ${rest.slice(5)}`, e164: `+346${rest}` };
-}
-
-export function person(over: Record<string, unknown> = {}) {
-	return { fullName: `Ana García ${uid()}`, email: email("ana"), phone: esMobile().national, gender: "female", country: "ES", ...over };
-}
-
-export async function createClient(http: Http, club: TestClub, over: Record<string, unknown> = {}): Promise<any> {
-	const res = await http.post("/clients", person(over), { key: club.staff });
-	assert.equal(res.status, 201, `create client: ${res.text}`);
-	assert.ok(Array.isArray(res.body.possibleDuplicates), "POST /clients answers possibleDuplicates");
-	// The client as every other read shows it (possibleDuplicates is only on the creation's answer).
-	const { possibleDuplicates: _dups, ...client } = res.body;
-	return client;
 }
 
 export async function groupsOf(http: Http, club: TestClub): Promise<{ byName: Record<string, any>; items: any[] }> {
@@ -187,5 +141,5 @@ export async function callErr(bus: ServiceBroker, action: string, params: unknow
 	}
 }
 
-export { newClub };
+export { newClub, person, createClient, email, esMobile, uid };
 export type { TestClub, Http };

@@ -5,13 +5,8 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { createClient } from "../support/factories";
 import { closeBrowser, consoleApp, expectNoSeriousA11yViolations, screenshot, signedIn, type ConsoleApp, type Desk } from "./support";
-
-async function addClient(ca: ConsoleApp, key: string, body: Record<string, unknown>): Promise<any> {
-	const res = await ca.running.http.post("/clients", { gender: "female", country: "ES", ...body }, { key });
-	assert.equal(res.status, 201, res.text);
-	return res.body;
-}
 
 describe("console: clients", function () {
 	this.timeout(120_000);
@@ -24,9 +19,9 @@ describe("console: clients", function () {
 		ca = await consoleApp();
 		desk = await signedIn(ca, "staff");
 		page = desk.page;
-		await addClient(ca, desk.club.admin, { fullName: "Lucía Martín", email: "lucia@example.com", phone: "+34612000001", tags: ["junior"] });
-		await addClient(ca, desk.club.admin, { fullName: "Marta Ruiz", email: "marta@example.com", phone: "+34612000002" });
-		await addClient(ca, desk.club.admin, { fullName: "Pablo Gómez", email: "pablo@example.com", phone: "+34612000003", gender: "male" });
+		await createClient(ca.running.http, desk.club.admin, { fullName: "Lucía Martín", email: "lucia@example.com", phone: "+34612000001", tags: ["junior"] });
+		await createClient(ca.running.http, desk.club.admin, { fullName: "Marta Ruiz", email: "marta@example.com", phone: "+34612000002" });
+		await createClient(ca.running.http, desk.club.admin, { fullName: "Pablo Gómez", email: "pablo@example.com", phone: "+34612000003", gender: "male" });
 	});
 	after(async () => {
 		await desk?.context.close();
@@ -107,7 +102,7 @@ describe("console: clients", function () {
 	});
 
 	it("when the front desk tops up 20 with a double click, then the wallet holds 20 once; deleting the client is then refused in words", async () => {
-		const c = await addClient(ca, desk.club.admin, { fullName: "Iker Sanz", email: "iker@example.com", phone: "+34612000005", gender: "male" });
+		const c = await createClient(ca.running.http, desk.club.admin, { fullName: "Iker Sanz", email: "iker@example.com", phone: "+34612000005", gender: "male" });
 		await page.goto(`/clients/${c.id}`);
 		await page.getByRole("heading", { name: "Wallets" }).waitFor();
 		await page.getByRole("button", { name: "Top up" }).click();
@@ -135,7 +130,7 @@ describe("console: clients", function () {
 	});
 
 	it("when a client without money is deleted, then it is gone from the list", async () => {
-		const c = await addClient(ca, desk.club.admin, { fullName: "Olga Peña", email: "olga@example.com", phone: "+34612000006" });
+		const c = await createClient(ca.running.http, desk.club.admin, { fullName: "Olga Peña", email: "olga@example.com", phone: "+34612000006" });
 		await page.goto(`/clients/${c.id}`);
 		await page.getByRole("button", { name: "Delete client" }).click();
 		await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
@@ -145,7 +140,7 @@ describe("console: clients", function () {
 	});
 
 	it("when the desk books a weekly series of three, then three upcoming bookings show; cancelling the series cancels them all", async () => {
-		const c = await addClient(ca, desk.club.admin, { fullName: "Teo Vidal", email: "teo@example.com", phone: "+34612000007", gender: "male" });
+		const c = await createClient(ca.running.http, desk.club.admin, { fullName: "Teo Vidal", email: "teo@example.com", phone: "+34612000007", gender: "male" });
 		await page.goto(`/clients/${c.id}`);
 		await page.getByRole("button", { name: "New booking" }).click();
 		const dialog = page.getByRole("dialog");
@@ -169,8 +164,8 @@ describe("console: clients", function () {
 	});
 
 	it("when a client has a likely duplicate, then the panel lists it and merging erases the duplicate into the client kept", async () => {
-		const kept = await addClient(ca, desk.club.admin, { fullName: "Rosa Prieto", email: "rosa@example.com", phone: "+34612000008", tags: ["vip"] });
-		const dup = await addClient(ca, desk.club.admin, { fullName: "Rosa Prieto", email: "rosa.p@example.com", phone: "+34612000008", tags: ["league"] });
+		const kept = await createClient(ca.running.http, desk.club.admin, { fullName: "Rosa Prieto", email: "rosa@example.com", phone: "+34612000008", tags: ["vip"] });
+		const dup = await createClient(ca.running.http, desk.club.admin, { fullName: "Rosa Prieto", email: "rosa.p@example.com", phone: "+34612000008", tags: ["league"] });
 		await page.goto(`/clients/${kept.id}`);
 		const section = page.locator("section.duplicates");
 		await section.getByRole("heading", { name: "Possible duplicates" }).waitFor();
@@ -185,7 +180,7 @@ describe("console: clients", function () {
 	});
 
 	it("when a payment is refunded in part, then the wallet gets that amount back once", async () => {
-		const c = await addClient(ca, desk.club.admin, { fullName: "Sara Ortiz", email: "sara@example.com", phone: "+34612000010" });
+		const c = await createClient(ca.running.http, desk.club.admin, { fullName: "Sara Ortiz", email: "sara@example.com", phone: "+34612000010" });
 		const w = await ca.running.http.post(`/clients/${c.id}/wallets`, { currency: "EUR" }, { key: desk.club.admin });
 		await ca.running.http.post(`/wallets/${w.body.id}/top-up`, { amount: 3000 }, { key: desk.club.admin, idempotencyKey: "t1" });
 		await ca.running.http.post(`/wallets/${w.body.id}/debit`, { amount: 1200, reference: "court 3" }, { key: desk.club.admin, idempotencyKey: "d1" });

@@ -59,4 +59,12 @@ describe("console: imports", function () {
 		// The progress bar shows while the job runs; a 4-row file may finish before the first frame.
 		if (!sawProgress) console.log("      (the 4-row import finished before its progress bar was seen)");
 	});
+
+	it("when the language is switched, then the rejected rows' reasons are in that language", async () => {
+		// The page still shows the last import's rejected rows: row 4's e-mail was not one.
+		await page.getByRole("cell", { name: "Enter an e-mail address such as name@example.com." }).waitFor();
+		await page.getByRole("combobox", { name: "Language" }).selectOption({ label: "Français" });
+		await page.getByRole("cell", { name: "Saisissez une adresse e-mail comme nom@exemple.fr." }).waitFor();
+		await page.getByRole("combobox", { name: "Language" }).selectOption({ label: "English" });
+	});
 });

@@ -4,11 +4,8 @@
  * refused / 503, never a 500), and no accepted write is lost.
  */
 import assert from "node:assert/strict";
-import crypto from "node:crypto";
 import http from "node:http";
-import { freePort } from "../../lib/embedded-pg";
-import { httpClient } from "../support/app";
-import { startProcess, type Proc } from "../support/processes";
+import { processCluster, type ProcessCluster } from "../support/processes";
 
 /** A POST whose body is sent in two halves with a pause between them. */
 function slowPost(port: number, path: string, key: string, body: string, pauseMs: number, onHalf: () => void): Promise<{ status: number; text: string }> {
@@ -28,35 +25,19 @@ function slowPost(port: number, path: string, key: string, body: string, pauseMs
 
 describe("Node failure: gateway restart under load (real processes, NATS)", function () {
 	this.timeout(180_000);
-	const procs: Proc[] = [];
+	let cluster: ProcessCluster | null = null;
 	after(async () => {
-		await Promise.all(procs.map(p => p.kill("SIGKILL")));
+		await cluster?.kill();
 	});
 
 	it("when the gateway stops mid-request and restarts under load, then in-flight requests are answered and nothing accepted is lost", async () => {
-		const port = await freePort();
-		const platform = `chp_${crypto.randomBytes(12).toString("hex")}`;
-		const common = {
-			TRANSPORTER: process.env.NATS_URL,
-			DATABASE_URL: process.env.DATABASE_URL,
-			NAMESPACE: `gr${crypto.randomBytes(3).toString("hex")}`,
-			PLATFORM_API_KEY: platform,
-			LOG_LEVEL: "error",
-			HEARTBEAT_INTERVAL_S: "1",
-			HEARTBEAT_TIMEOUT_S: "3",
-		};
-		const backend = startProcess({ ...common, SERVICES: "clubs,groups,clients,wallets,booking-guard", NODE_ID: "backend" });
-		let gw = startProcess({ ...common, SERVICES: "api", PORT: String(port), NODE_ID: "gw-a" });
-		procs.push(backend, gw);
+		cluster = await processCluster({ LOG_LEVEL: "error", HEARTBEAT_INTERVAL_S: "1", HEARTBEAT_TIMEOUT_S: "3" });
+		const port = cluster.port;
+		cluster.start("clubs,groups,clients,wallets,booking-guard", "backend");
+		let gw = cluster.gateway("api", "gw-a");
 		await gw.waitFor(/Clubhouse is ready/, 60_000);
-		const h = httpClient(`http://127.0.0.1:${port}`);
-		let club: any;
-		for (let i = 0; i < 100; i++) {
-			club = await h.post("/clubs", { name: "Restart", country: "FR", currency: "EUR", timezone: "Europe/Paris" }, { key: platform });
-			if (club.status === 201) break;
-			await new Promise(r => setTimeout(r, 200));
-		}
-		assert.equal(club.status, 201, club.text);
+		const h = cluster.http;
+		const club = await cluster.newClub({ name: "Restart", country: "FR", currency: "EUR", timezone: "Europe/Paris" });
 		const key = club.body.apiKey.key;
 		for (let i = 0; i < 100 && (await h.get("/clients", { key })).status !== 200; i++) await new Promise(r => setTimeout(r, 200));
 
@@ -89,8 +70,7 @@ describe("Node failure: gateway restart under load (real processes, NATS)", func
 
 		// Down for a moment, then up again on the same port.
 		await new Promise(r => setTimeout(r, 500));
-		gw = startProcess({ ...common, SERVICES: "api", PORT: String(port), NODE_ID: "gw-b" });
-		procs.push(gw);
+		gw = cluster.gateway("api", "gw-b");
 		await gw.waitFor(/Clubhouse is ready/, 60_000);
 		for (let i = 0; i < 100 && (await h.get("/clients", { key }).catch(() => ({ status: 0 }))).status !== 200; i++) await new Promise(r => setTimeout(r, 100));
 		await new Promise(r => setTimeout(r, 1000));

@@ -8,55 +8,29 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import pg from "pg";
-import { freePort } from "../../lib/embedded-pg";
-import { httpClient } from "../support/app";
-import { startProcess, type Proc } from "../support/processes";
+import { createClient } from "../support/factories";
+import { processCluster, retry, type ProcessCluster } from "../support/processes";
 
 describe("Node failure: wallets SIGKILLed during a merge (real processes, NATS)", function () {
 	this.timeout(180_000);
-	const procs: Proc[] = [];
+	let cluster: ProcessCluster | null = null;
 	let db: pg.Client | null = null;
 	after(async () => {
-		await Promise.all(procs.map(p => p.kill("SIGKILL")));
+		await cluster?.kill();
 		await db?.end().catch(() => undefined);
 	});
 
 	it("when the wallets node dies mid-merge, then both clients stay as they were, and the merge can be made again", async () => {
-		const port = await freePort();
-		const platform = `chp_${crypto.randomBytes(12).toString("hex")}`;
-		const common = {
-			TRANSPORTER: process.env.NATS_URL,
-			DATABASE_URL: process.env.DATABASE_URL,
-			NAMESPACE: `mk${crypto.randomBytes(3).toString("hex")}`,
-			PLATFORM_API_KEY: platform,
-			LOG_LEVEL: "error",
-			REQUEST_TIMEOUT_MS: "5000",
-			HEARTBEAT_INTERVAL_S: "1",
-			HEARTBEAT_TIMEOUT_S: "3",
-		};
-		const gw = startProcess({ ...common, SERVICES: "api,clubs,groups,clients,booking-guard", PORT: String(port), NODE_ID: "gw" });
-		const w1 = startProcess({ ...common, SERVICES: "wallets", NODE_ID: "w1" });
-		procs.push(gw, w1);
+		cluster = await processCluster({ LOG_LEVEL: "error", REQUEST_TIMEOUT_MS: "5000", HEARTBEAT_INTERVAL_S: "1", HEARTBEAT_TIMEOUT_S: "3" });
+		const gw = cluster.gateway("api,clubs,groups,clients,booking-guard", "gw");
+		const w1 = cluster.start("wallets", "w1");
 		await gw.waitFor(/Clubhouse is ready/, 60_000);
-		const http = httpClient(`http://127.0.0.1:${port}`);
-		const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, tries = 150): Promise<T> => {
-			for (let i = 0; i < tries; i++) {
-				try {
-					const v = await fn();
-					if (ok(v)) return v;
-				} catch (err: any) {
-					if (err?.name === "AssertionError") throw err;
-				}
-				await new Promise(r => setTimeout(r, 200));
-			}
-			throw Object.assign(new Error(`gave up waiting for ${what}`), { name: "AssertionError" });
-		};
-		const club = await until(() => http.post("/clubs", { name: "Merge night", country: "ES", currency: "EUR", timezone: "Europe/Madrid" }, { key: platform }), r => r.status === 201, "club");
+		const http = cluster.http;
+		const club = await cluster.newClub({ name: "Merge night", country: "ES", currency: "EUR", timezone: "Europe/Madrid" });
 		const key = club.body.apiKey.key;
-		const person = (name: string) => ({ fullName: name, email: `${crypto.randomBytes(4).toString("hex")}@example.com`, phone: `+346${crypto.randomInt(10_000_000, 99_999_999)}`, gender: "F", country: "ES" });
-		const target = (await http.post("/clients", person("Ana Noche"), { key })).body;
-		const source = (await http.post("/clients", person("Ana Noche"), { key })).body;
-		const tEur = await until(() => http.post(`/clients/${target.id}/wallets`, { currency: "EUR" }, { key }), r => r.status === 201, "wallets up");
+		const target = await createClient(http, key, { fullName: "Ana Noche" });
+		const source = await createClient(http, key, { fullName: "Ana Noche" });
+		const tEur = await retry(() => http.post(`/clients/${target.id}/wallets`, { currency: "EUR" }, { key }), r => r.status === 201, "wallets up");
 		const sEur = await http.post(`/clients/${source.id}/wallets`, { currency: "EUR" }, { key });
 		const sUsd = await http.post(`/clients/${source.id}/wallets`, { currency: "USD" }, { key });
 		for (const [w, amount] of [[tEur.body, 100], [sEur.body, 400], [sUsd.body, 70]] as const) {
@@ -81,7 +55,7 @@ describe("Node failure: wallets SIGKILLed during a merge (real processes, NATS)"
 		const merging = http.post(`/clients/${target.id}/merge`, { sourceId: source.id }, { key });
 		let early: string | null = null;
 		void merging.then(r => (early = `${r.status} ${r.text}`));
-		await until(
+		await retry(
 			async () => {
 				if (early) throw Object.assign(new Error(`the merge answered before the kill: ${early}`), { name: "AssertionError" });
 				return (await db!.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")).rows[0].n;
@@ -92,19 +66,18 @@ describe("Node failure: wallets SIGKILLed during a merge (real processes, NATS)"
 		w1.child.kill("SIGKILL");
 		await new Promise(r => setTimeout(r, 1_000));
 		await db.query("ROLLBACK");
-		const w2 = startProcess({ ...common, SERVICES: "wallets", NODE_ID: "w2" });
-		procs.push(w2);
+		cluster.start("wallets", "w2");
 
 		const res = await merging;
 		assert.equal(res.status, 503, res.text);
 		// Settled for good (by the merge itself or by the sweep): called off.
-		const merge = await until(
+		const merge = await retry(
 			async () => (await db!.query("SELECT status FROM clients.merges WHERE source_id = $1", [source.id])).rows[0]?.status,
 			s => s === "aborted",
 			"the merge called off",
 		);
 		assert.equal(merge, "aborted");
-		await until(() => http.get(`/clients/${target.id}/wallets`, { key }), r => r.status === 200, "wallets back");
+		await retry(() => http.get(`/clients/${target.id}/wallets`, { key }), r => r.status === 200, "wallets back");
 		assert.deepEqual(await state(), before, "both clients as they were");
 		const rec = await http.get("/wallets/reconciliation", { key });
 		assert.equal(rec.body.ok, true, rec.text);

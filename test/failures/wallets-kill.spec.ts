@@ -4,54 +4,26 @@
  * once, the balance is exact and the ledger reconciles.
  */
 import assert from "node:assert/strict";
-import crypto from "node:crypto";
-import { freePort } from "../../lib/embedded-pg";
-import { httpClient } from "../support/app";
-import { startProcess, type Proc } from "../support/processes";
+import { processCluster, retry, type ProcessCluster } from "../support/processes";
 
 describe("Node failure: wallets SIGKILLed during keyed debits (real processes, NATS)", function () {
 	this.timeout(180_000);
-	const procs: Proc[] = [];
+	let cluster: ProcessCluster | null = null;
 	after(async () => {
-		await Promise.all(procs.map(p => p.kill("SIGKILL")));
+		await cluster?.kill();
 	});
 
 	it("when a wallets node dies mid-way and callers retry, then every key is applied exactly once", async () => {
-		const port = await freePort();
-		const platform = `chp_${crypto.randomBytes(12).toString("hex")}`;
-		const common = {
-			TRANSPORTER: process.env.NATS_URL,
-			DATABASE_URL: process.env.DATABASE_URL,
-			NAMESPACE: `wk${crypto.randomBytes(3).toString("hex")}`,
-			PLATFORM_API_KEY: platform,
-			LOG_LEVEL: "error",
-			REQUEST_TIMEOUT_MS: "3000",
-			HEARTBEAT_INTERVAL_S: "1",
-			HEARTBEAT_TIMEOUT_S: "3",
-		};
-		const gw = startProcess({ ...common, SERVICES: "api,clubs,groups,clients,booking-guard", PORT: String(port), NODE_ID: "gw" });
-		const w1 = startProcess({ ...common, SERVICES: "wallets", NODE_ID: "w1" });
-		const w2 = startProcess({ ...common, SERVICES: "wallets", NODE_ID: "w2" });
-		procs.push(gw, w1, w2);
+		cluster = await processCluster({ LOG_LEVEL: "error", REQUEST_TIMEOUT_MS: "3000", HEARTBEAT_INTERVAL_S: "1", HEARTBEAT_TIMEOUT_S: "3" });
+		const gw = cluster.gateway("api,clubs,groups,clients,booking-guard", "gw");
+		const w1 = cluster.start("wallets", "w1");
+		cluster.start("wallets", "w2");
 		await gw.waitFor(/Clubhouse is ready/, 60_000);
-		const http = httpClient(`http://127.0.0.1:${port}`);
-
-		const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> => {
-			for (let i = 0; i < 150; i++) {
-				try {
-					const v = await fn();
-					if (ok(v)) return v;
-				} catch {
-					/* not up yet */
-				}
-				await new Promise(r => setTimeout(r, 200));
-			}
-			throw Object.assign(new Error(`gave up waiting for ${what}`), { name: "SetupError" });
-		};
-		const club = await until(() => http.post("/clubs", { name: "Night", country: "ES", currency: "EUR", timezone: "Europe/Madrid" }, { key: platform }), r => r.status === 201, "club");
+		const http = cluster.http;
+		const club = await cluster.newClub({ name: "Night", country: "ES", currency: "EUR", timezone: "Europe/Madrid" });
 		const admin = club.body.apiKey.key;
-		const client = await until(() => http.post("/clients", { fullName: "Ana Noche", email: "ana.noche@example.com", phone: "+34600123123", gender: "F", country: "ES" }, { key: admin }), r => r.status === 201, "client");
-		const wallet = await until(() => http.post(`/clients/${client.body.id}/wallets`, { currency: "EUR" }, { key: admin }), r => r.status === 201, "wallet (both wallets nodes discovered)");
+		const client = await retry(() => http.post("/clients", { fullName: "Ana Noche", email: "ana.noche@example.com", phone: "+34600123123", gender: "F", country: "ES" }, { key: admin }), r => r.status === 201, "client");
+		const wallet = await retry(() => http.post(`/clients/${client.body.id}/wallets`, { currency: "EUR" }, { key: admin }), r => r.status === 201, "wallet (both wallets nodes discovered)");
 		const walletId = wallet.body.id;
 		assert.equal((await http.post(`/wallets/${walletId}/top-up`, { amount: 1_000_000 }, { key: admin, idempotencyKey: "seed" })).status, 201);
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { app, newClub, type Http, type TestClub } from "../support/app";
+import { clientBody } from "../support/factories";
 
 describe("Idempotency keys are the club's, across routes", function () {
 	this.timeout(60_000);
@@ -15,12 +16,7 @@ describe("Idempotency keys are the club's, across routes", function () {
 	let club: TestClub;
 	let walletId: string;
 	let clientId: string;
-	let n = 0;
 
-	const clientBody = () => {
-		n++;
-		return { fullName: `Kim Key ${n}`, email: `key-${n}-${crypto.randomBytes(4).toString("hex")}@example.com`, phone: `+3461${String(2000000 + n)}`, gender: "other", country: "ES" };
-	};
 	const assertReused = (res: { status: number; body: any; text: string }) => {
 		assert.equal(res.status, 422, res.text);
 		assert.equal(res.body.type, "IDEMPOTENCY_KEY_REUSED", res.text);

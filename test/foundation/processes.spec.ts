@@ -5,13 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../lib/embedded-pg";
 import { httpClient } from "../support/app";
-import { startProcess, type Proc } from "../support/processes";
+import { processCluster, startProcess, type Proc } from "../support/processes";
 
 describe("npm start (real processes)", function () {
 	this.timeout(120_000);
@@ -57,23 +56,12 @@ describe("npm start (real processes)", function () {
 	});
 
 	it("when api | clubs,groups | the rest run as separate processes over NATS, then the newcomer's requests work", async () => {
-		const port = await freePort();
-		const platform = `chp_${crypto.randomBytes(12).toString("hex")}`;
-		const common = { TRANSPORTER: process.env.NATS_URL, DATABASE_URL: process.env.DATABASE_URL, NAMESPACE: `p${crypto.randomBytes(3).toString("hex")}`, PLATFORM_API_KEY: platform, LOG_LEVEL: "warn" };
-		const nodes = [
-			startProcess({ ...common, SERVICES: "api", PORT: String(port), NODE_ID: "gw" }),
-			startProcess({ ...common, SERVICES: "clubs,groups", NODE_ID: "cg" }),
-			startProcess({ ...common, SERVICES: "clients,wallets,booking-guard,import", NODE_ID: "rest" }),
-		];
+		const cluster = await processCluster();
+		const nodes = [cluster.gateway("api", "gw"), cluster.start("clubs,groups", "cg"), cluster.start("clients,wallets,booking-guard,import", "rest")];
 		procs.push(...nodes);
 		await nodes[0].waitFor(/Clubhouse is ready/, 60_000);
-		const http = httpClient(`http://127.0.0.1:${port}`);
-		let made = await http.post("/clubs", { name: "Net Club", country: "DE", currency: "EUR", timezone: "Europe/Berlin" }, { key: platform });
-		for (let i = 0; i < 100 && made.status !== 201; i++) {
-			await new Promise(r => setTimeout(r, 200)); // until the gateway has discovered the other nodes
-			made = await http.post("/clubs", { name: "Net Club", country: "DE", currency: "EUR", timezone: "Europe/Berlin" }, { key: platform });
-		}
-		assert.equal(made.status, 201, made.text);
+		const http = cluster.http;
+		const made = await cluster.newClub({ name: "Net Club", country: "DE", currency: "EUR", timezone: "Europe/Berlin" }); // once the gateway has discovered the other nodes
 		const admin = made.body.apiKey.key;
 		let groups = await http.get("/groups", { key: admin });
 		for (let i = 0; i < 100 && groups.status !== 200; i++) {

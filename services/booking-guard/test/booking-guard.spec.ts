@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { app, newClub, type Running, type TestClub } from "../../../test/support/app";
+import { recordEvents } from "../../../test/support/events";
 import { fixtures, hourAfter, inHours, sleep } from "./helpers";
 
 describe("Booking guard: check", function () {
@@ -552,31 +553,20 @@ describe("Booking guard: the bus face", function () {
 
 	it("when bookings are confirmed and cancelled, then bookings.confirmed|cancelled carry the club and the bookings", async () => {
 		const broker = c.brokers[0];
-		const seen: Array<{ event: string; payload: any }> = [];
-		const listener = broker.createService({
-			name: `listener${crypto.randomBytes(3).toString("hex")}`,
-			events: {
-				"bookings.confirmed"(ctx: any) {
-					seen.push({ event: "confirmed", payload: ctx.params });
-				},
-				"bookings.cancelled"(ctx: any) {
-					seen.push({ event: "cancelled", payload: ctx.params });
-				},
-			},
-		});
+		const rec = await recordEvents(broker, ["bookings.confirmed", "bookings.cancelled"]);
+		const seen = rec.events;
 		try {
-			await broker.waitForServices(listener.name);
 			const client = await f.client();
 			const made = await f.book(client.id, inHours(5));
 			await c.http.post(`/bookings/${made.bookings[0].id}/cancel`, undefined, { key: club.staff });
 			const until = Date.now() + 2000;
 			while (seen.length < 2 && Date.now() < until) await sleep(10);
-			assert.deepEqual(seen.map(s => s.event), ["confirmed", "cancelled"]);
+			assert.deepEqual(seen.map(s => s.name), ["bookings.confirmed", "bookings.cancelled"]);
 			assert.equal(seen[0].payload.clubId, club.club.id);
 			assert.deepEqual(seen[0].payload.bookings.map((b: any) => b.id), [made.bookings[0].id]);
 			assert.equal(seen[1].payload.bookings[0].status, "cancelled");
 		} finally {
-			await broker.destroyService(listener);
+			await rec.stop();
 		}
 	});
 });

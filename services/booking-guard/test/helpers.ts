@@ -2,30 +2,20 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import type { Http, TestClub } from "../../../test/support/app";
+import { createClient } from "../../../test/support/factories";
 
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 export const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 export const hourAfter = (iso: string) => new Date(Date.parse(iso) + 3_600_000).toISOString();
 
 export function fixtures(http: Http, club: TestClub) {
-	let n = 0;
 	async function ok<T = any>(res: Promise<{ status: number; body: any; text: string }>, status: number): Promise<T> {
 		const r = await res;
 		assert.equal(r.status, status, r.text);
 		return r.body;
 	}
 	return {
-		async client(over: Record<string, unknown> = {}) {
-			n++;
-			return ok(
-				http.post(
-					"/clients",
-					{ fullName: `Ana Test ${n}`, email: `c${n}-${crypto.randomBytes(4).toString("hex")}@example.com`, phone: `+346${String(10000000 + Math.floor(Math.random() * 89999999))}`, gender: "female", country: "ES", ...over },
-					{ key: club.staff },
-				),
-				201,
-			);
-		},
+		client: (over: Record<string, unknown> = {}) => createClient(http, club, over),
 		async group(over: Record<string, unknown> = {}) {
 			return ok(http.post("/groups", { name: `G ${crypto.randomBytes(4).toString("hex")}`, ...over }, { key: club.admin }), 201);
 		},

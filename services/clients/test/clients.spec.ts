@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { app, newClub, platformKey, type Running, type TestClub } from "../../../test/support/app";
-import { eventRecorder, person } from "./helpers";
+import { recordEvents } from "../../../test/support/events";
+import { person } from "./helpers";
 import * as clientsQueries from "../clients.queries";
 import { up as splitLegacyTags } from "../../../migrations/clients/20261210000000_tags_without_separators";
 
@@ -260,7 +261,7 @@ describe("Clients: create, read, edit, delete (single process)", () => {
 		});
 
 		it("when a client is deleted, then 204, GET 404, the e-mail may be used again and the personal data is gone", async () => {
-			const rec = eventRecorder(broker);
+			const rec = await recordEvents(broker, ["clients.*"]);
 			try {
 				const mail = email("gone");
 				const one = (await a.http.post("/clients", person({ email: mail, notes: "secret", tags: ["x"] }), { key: club.staff })).body;
@@ -386,7 +387,7 @@ describe("Clients: create, read, edit, delete (single process)", () => {
 		});
 
 		it("when clients are created, patched and deleted, then clients.created/updated/deleted carry clubId after commit", async () => {
-			const rec = eventRecorder(broker);
+			const rec = await recordEvents(broker, ["clients.*"]);
 			try {
 				const { possibleDuplicates: _dups, ...one } = (await a.http.post("/clients", person(), { key: club.staff })).body;
 				const created = await rec.waitFor(e => e.name === "clients.created" && e.payload.client?.id === one.id);

@@ -3,12 +3,10 @@
  * possibleDuplicates) and on demand (GET /clients/:id/duplicates), through the real gateway.
  */
 import assert from "node:assert/strict";
-import crypto from "node:crypto";
 import { app, newClub, type Running, type TestClub } from "../../../test/support/app";
+import { createClientAnswer, email } from "../../../test/support/factories";
 import { compare, withinOneEdit } from "../clients.duplicates";
 
-const email = (tag = "c") => `${tag}.${crypto.randomBytes(4).toString("hex")}@example.com`;
-const phone = () => `+346${String(crypto.randomInt(10_000_000, 99_999_999))}`;
 
 describe("Duplicates: the matching rules (unit)", () => {
 	it("when two names are one edit apart, then withinOneEdit says so, and not for two edits", () => {
@@ -37,11 +35,7 @@ describe("Duplicates: POST /clients and GET /clients/:id/duplicates", () => {
 		other = await newClub(a.http);
 	});
 
-	const create = async (c: TestClub, over: Record<string, unknown>) => {
-		const res = await a.http.post("/clients", { fullName: "Ana García", email: email(), phone: phone(), gender: "F", country: "ES", ...over }, { key: c.staff });
-		assert.equal(res.status, 201, res.text);
-		return res.body;
-	};
+	const create = (c: TestClub, over: Record<string, unknown>) => createClientAnswer(a.http, c, { fullName: "Ana García", ...over });
 
 	it("when the first client of a name is created, then possibleDuplicates is empty", async () => {
 		const c = await create(club, { fullName: "Zacarías Únicoapellido" });

@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import { Readable } from "node:stream";
 import csvParser from "csv-parser";
 import { app, newClub, type Running, type TestClub } from "../../../test/support/app";
-import { csvCell, neutralise } from "../clients.export";
+import { csvCell, neutralise } from "../../../lib/csv";
 import { person } from "./helpers";
 
 const HEADER = "id,full_name,email,phone,gender,country,birth_date,group,tags,categories,verified,created_at";

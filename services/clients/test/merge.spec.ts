@@ -7,10 +7,9 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { app, newClub, platformKey, type Running, type TestClub } from "../../../test/support/app";
-import { eventRecorder } from "./helpers";
+import { createClientAnswer, email } from "../../../test/support/factories";
+import { recordEvents } from "../../../test/support/events";
 
-const email = (tag = "c") => `${tag}.${crypto.randomBytes(4).toString("hex")}@example.com`;
-const phone = () => `+346${String(crypto.randomInt(10_000_000, 99_999_999))}`;
 const inDays = (d: number, h = 10) => new Date(Date.UTC(new Date().getUTCFullYear() + 1, 0, 1 + d, h)).toISOString();
 const hourAfter = (iso: string) => new Date(Date.parse(iso) + 3_600_000).toISOString();
 
@@ -30,7 +29,7 @@ describe("Merge: POST /clients/:id/merge (single process)", () => {
 		assert.equal(res.status, status, res.text);
 		return res.body;
 	};
-	const client = (c: TestClub, over: Record<string, unknown> = {}) => ok(a.http.post("/clients", { fullName: "Ana García", email: email(), phone: phone(), gender: "F", country: "ES", ...over }, { key: c.staff }), 201);
+	const client = (c: TestClub, over: Record<string, unknown> = {}) => createClientAnswer(a.http, c, { fullName: "Ana García", ...over });
 	const wallet = async (c: TestClub, clientId: string, currency: string, amount: number) => {
 		const w = await ok(a.http.post(`/clients/${clientId}/wallets`, { currency }, { key: c.staff }), 201);
 		if (amount) await ok(a.http.post(`/wallets/${w.id}/top-up`, { amount }, { key: c.staff, idempotencyKey: crypto.randomUUID() }), 201);
@@ -53,7 +52,7 @@ describe("Merge: POST /clients/:id/merge (single process)", () => {
 		await book(club, target.id, inDays(1));
 		const b1 = await book(club, source.id, inDays(2));
 		await book(club, source.id, inDays(3));
-		const rec = eventRecorder(a.brokers[0]);
+		const rec = await recordEvents(a.brokers[0], ["clients.*"]);
 		try {
 			const expected = { bookings: 2, tags: 1, categories: 1, wallets: 1, transferred: [{ currency: "EUR", amount: 500 }] };
 			const dry = await ok(merge(club, target.id, { sourceId: source.id, dryRun: true }), 200);

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { app, newClub, platformKey, type Running, type TestClub } from "../../../test/support/app";
-import { eventRecorder, person } from "./helpers";
+import { recordEvents } from "../../../test/support/events";
+import { person } from "./helpers";
 
 const mail = () => `verified.${crypto.randomBytes(4).toString("hex")}@example.com`;
 
@@ -109,7 +110,7 @@ describe("Clients: verified profiles (single process)", () => {
 	it("when the profile changes, then every linked client in every club follows it and clients.updated is emitted", async () => {
 		const email = mail();
 		await register(profile(email));
-		const rec = eventRecorder(a.brokers[0]);
+		const rec = await recordEvents(a.brokers[0], ["clients.*"]);
 		try {
 			const here = (await a.http.post("/clients", profile(email), { key: club.staff })).body;
 			const there = (await a.http.post("/clients", profile(email, { phone: "+34622111222" }), { key: other.staff })).body;

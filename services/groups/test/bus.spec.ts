@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import type { ServiceBroker } from "moleculer";
 import { app, newClub, type Running, type TestClub } from "../../../test/support/app";
-import { EventRecorder, makeClient } from "./support";
+import { createClient } from "../../../test/support/factories";
+import { recordEvents, type EventRecorder } from "../../../test/support/events";
+
+const GROUPS_EVENTS = ["groups.updated", "groups.deleted", "groups.defaultChanged", "categories.updated", "groups.productAccessUpdated"];
 
 const MISSING = "00000000-0000-4000-8000-000000000000";
 
@@ -19,7 +22,7 @@ describe("Groups on the bus", () => {
 	before(async () => {
 		a = await app();
 		broker = a.brokers[0];
-		events = await EventRecorder.on(broker);
+		events = await recordEvents(broker, GROUPS_EVENTS);
 		[club, other] = await Promise.all([newClub(a.http), newClub(a.http)]);
 	});
 
@@ -60,7 +63,7 @@ describe("Groups on the bus", () => {
 			const c = await newClub(a.http);
 			const made: any[] = [];
 			for (let i = 0; i < 55; i++) made.push((await a.http.post("/groups", { name: `Many ${i}` }, { key: c.admin })).body);
-			await makeClient(a.http, c.staff, { groupId: made[54].id });
+			await createClient(a.http, c.staff, { groupId: made[54].id });
 			const all: any = await broker.call("groups.all", {}, as(c));
 			assert.equal(all.items.length, 57);
 			assert.deepEqual(all.items.slice(2).map((g: any) => g.id), made.map(g => g.id));
@@ -74,7 +77,7 @@ describe("Groups on the bus", () => {
 
 		it("when groups.findByName is asked in any case, then it finds the club's group with its count; another club's or unknown name, then null", async () => {
 			const made = (await a.http.post("/groups", { name: "Padel Juniors" }, { key: club.admin })).body;
-			await makeClient(a.http, club.staff, { groupId: made.id });
+			await createClient(a.http, club.staff, { groupId: made.id });
 			for (const name of ["Padel Juniors", "padel juniors", "  PADEL JUNIORS "]) {
 				const found: any = await broker.call("groups.findByName", { name }, as(club));
 				assert.equal(found?.id, made.id, name);
@@ -133,8 +136,8 @@ describe("Groups on the bus", () => {
 			const made = (await a.http.post("/groups", { name: "Evented" }, { key: c.admin })).body;
 			const patched = (await a.http.patch(`/groups/${made.id}`, { maxFutureBookings: 4 }, { key: c.admin })).body;
 			await a.http.del(`/groups/${made.id}`, { key: c.admin });
-			const evs = await events.waitFor(c.club.id, e => e.some(x => x.event === "groups.deleted"));
-			const updated = evs.filter(e => e.event === "groups.updated").map(e => e.payload);
+			const evs = await events.waitForClub(c.club.id, e => e.some(x => x.name === "groups.deleted"));
+			const updated = evs.filter(e => e.name === "groups.updated").map(e => e.payload);
 			assert.deepEqual(updated, [
 				{ clubId: c.club.id, group: made },
 				{ clubId: c.club.id, group: patched },
@@ -160,9 +163,9 @@ describe("Groups on the bus", () => {
 			const oldDefault = (await a.http.get("/settings/default-group", { key: c.admin })).body;
 			const made = (await a.http.post("/groups", { name: "Next default" }, { key: c.admin })).body;
 			await a.http.put("/settings/default-group", { groupId: made.id }, { key: c.admin });
-			const evs = await events.waitFor(c.club.id, e => e.some(x => x.event === "groups.defaultChanged") && e.filter(x => x.event === "groups.updated").length === 3);
-			assert.deepEqual(evs.find(e => e.event === "groups.defaultChanged")!.payload, { clubId: c.club.id, groupId: made.id });
-			const updated = evs.filter(e => e.event === "groups.updated").map(e => e.payload.group);
+			const evs = await events.waitForClub(c.club.id, e => e.some(x => x.name === "groups.defaultChanged") && e.filter(x => x.name === "groups.updated").length === 3);
+			assert.deepEqual(evs.find(e => e.name === "groups.defaultChanged")!.payload, { clubId: c.club.id, groupId: made.id });
+			const updated = evs.filter(e => e.name === "groups.updated").map(e => e.payload.group);
 			assert.ok(updated.some(g => g.id === made.id && g.isDefault === true));
 			assert.ok(updated.some(g => g.id === oldDefault.id && g.isDefault === false));
 		});
@@ -172,9 +175,9 @@ describe("Groups on the bus", () => {
 			const made = (await a.http.post("/categories", { name: "Evented", discountPercent: 5 }, { key: c.admin })).body;
 			const patched = (await a.http.patch(`/categories/${made.id}`, { discountPercent: 6 }, { key: c.admin })).body;
 			await a.http.del(`/categories/${made.id}`, { key: c.admin });
-			const evs = await events.waitFor(c.club.id, e => e.length === 3);
+			const evs = await events.waitForClub(c.club.id, e => e.length === 3);
 			assert.deepEqual(
-				evs.map(e => [e.event, e.payload]),
+				evs.map(e => [e.name, e.payload]),
 				[
 					["categories.updated", { clubId: c.club.id, category: made }],
 					["categories.updated", { clubId: c.club.id, category: patched }],
@@ -190,9 +193,9 @@ describe("Groups on the bus", () => {
 			await a.http.put("/products/ev-2/access", { kind: "activity", groupIds: [g.id] }, { key: c.admin });
 			await a.http.del("/products/ev-1/access", { key: c.admin });
 			await a.http.del(`/groups/${g.id}`, { key: c.admin });
-			const evs = await events.waitFor(c.club.id, e => e.filter(x => x.event === "groups.productAccessUpdated").length === 4);
+			const evs = await events.waitForClub(c.club.id, e => e.filter(x => x.name === "groups.productAccessUpdated").length === 4);
 			assert.deepEqual(
-				evs.filter(e => e.event === "groups.productAccessUpdated").map(e => e.payload.productId),
+				evs.filter(e => e.name === "groups.productAccessUpdated").map(e => e.payload.productId),
 				["ev-1", "ev-2", "ev-1", "ev-2"],
 			);
 			assert.ok(evs.every(e => e.payload.clubId === c.club.id));

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { app, newClub, type Running, type TestClub } from "../../../test/support/app";
-import { makeClient } from "./support";
+import { createClient } from "../../../test/support/factories";
 
 const MISSING = "00000000-0000-4000-8000-000000000000";
 const fields = (res: { body: any }) => (res.body.data ?? []).map((d: any) => d.field).sort();
@@ -59,7 +59,7 @@ describe("Categories", () => {
 		const c = await newClub(a.http);
 		const made: any[] = [];
 		for (let i = 0; i < 5; i++) made.push((await a.http.post("/categories", { name: `Cat ${i}` }, { key: c.admin })).body);
-		const holder = await makeClient(a.http, c.staff);
+		const holder = await createClient(a.http, c.staff);
 		assert.ok([200, 204].includes((await a.http.put(`/clients/${holder.id}/categories/${made[4].id}`, {}, { key: c.staff })).status));
 		const seen: any[] = [];
 		let cursor: string | null = null;
@@ -150,7 +150,7 @@ describe("Categories", () => {
 
 	it("when clients hold a category, then it counts them and DELETE is 409 CATEGORY_IN_USE until they no longer hold it", async () => {
 		const cat = (await create({ name: "In use", discountPercent: 10 })).body;
-		const client = await makeClient(a.http, club.staff);
+		const client = await createClient(a.http, club.staff);
 		const linked = await a.http.put(`/clients/${client.id}/categories/${cat.id}`, {}, { key: club.staff });
 		assert.ok(linked.status === 200 || linked.status === 204, `link: ${linked.status} ${linked.text}`);
 		assert.equal((await a.http.get(`/categories/${cat.id}`, { key: club.viewer })).body.clientCount, 1);

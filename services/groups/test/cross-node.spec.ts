@@ -5,7 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { newClub, startCluster, type Running } from "../../../test/support/app";
-import { EventRecorder, makeClient } from "./support";
+import { createClient } from "../../../test/support/factories";
+import { recordEvents, type EventRecorder } from "../../../test/support/events";
+
+const GROUPS_EVENTS = ["groups.updated", "groups.deleted", "groups.defaultChanged", "categories.updated", "groups.productAccessUpdated"];
 
 describe("Groups across nodes over real NATS", function () {
 	this.timeout(60_000);
@@ -14,7 +17,7 @@ describe("Groups across nodes over real NATS", function () {
 
 	before(async () => {
 		c = await startCluster([{ services: ["api"] }, { services: ["clubs", "groups"] }, { services: ["clients", "wallets", "booking-guard"] }]);
-		events = await EventRecorder.on(c.brokers[0], [c.brokers[1]]);
+		events = await recordEvents(c.brokers[0], GROUPS_EVENTS, { knownBy: [c.brokers[1]] });
 	});
 	after(() => c?.stop());
 
@@ -22,14 +25,14 @@ describe("Groups across nodes over real NATS", function () {
 		const club = await newClub(c.http);
 		const from = (await c.http.post("/groups", { name: "Remote from", maxFutureBookings: 1 }, { key: club.admin })).body;
 		const to = (await c.http.post("/groups", { name: "Remote to" }, { key: club.admin })).body;
-		const client = await makeClient(c.http, club.staff, { groupId: from.id });
+		const client = await createClient(c.http, club.staff, { groupId: from.id });
 		assert.equal((await c.http.get(`/groups/${from.id}`, { key: club.viewer })).body.clientCount, 1);
 		assert.equal((await c.http.del(`/groups/${from.id}`, { key: club.admin })).body.type, "GROUP_NOT_EMPTY");
 		assert.equal((await c.http.del(`/groups/${from.id}?moveClientsTo=${to.id}`, { key: club.admin })).status, 204);
 		assert.equal((await c.http.get(`/clients/${client.id}`, { key: club.viewer })).body.groupId, to.id);
-		const evs = await events.waitFor(club.club.id, e => e.some(x => x.event === "groups.deleted"));
-		assert.deepEqual(evs.find(e => e.event === "groups.deleted")!.payload, { clubId: club.club.id, groupId: from.id });
-		assert.deepEqual(evs.filter(e => e.event === "groups.updated").map(e => e.payload.group.name), ["Remote from", "Remote to"]);
+		const evs = await events.waitForClub(club.club.id, e => e.some(x => x.name === "groups.deleted"));
+		assert.deepEqual(evs.find(e => e.name === "groups.deleted")!.payload, { clubId: club.club.id, groupId: from.id });
+		assert.deepEqual(evs.filter(e => e.name === "groups.updated").map(e => e.payload.group.name), ["Remote from", "Remote to"]);
 	});
 
 	it("when the booking system's node asks for the snapshot and product rules over the bus, then it gets the club's data", async () => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { app, newClub, type Running, type TestClub } from "../../../test/support/app";
-import { makeClient } from "./support";
+import { createClient } from "../../../test/support/factories";
 
 const ALL_METHODS = ["card", "wallet", "sepa_debit", "paypal", "apple_pay", "google_pay", "ideal", "bancontact", "twint"];
 const MISSING = "00000000-0000-4000-8000-000000000000";
@@ -71,7 +71,7 @@ describe("Groups", () => {
 			const c = await newClub(a.http);
 			const made: any[] = [];
 			for (let i = 0; i < 5; i++) made.push((await a.http.post("/groups", { name: `Page ${i}` }, { key: c.admin })).body);
-			await makeClient(a.http, c.staff, { groupId: made[3].id });
+			await createClient(a.http, c.staff, { groupId: made[3].id });
 			const pages = await walk("/groups", c.viewer, 2);
 			assert.deepEqual(pages.map(p => p.length), [2, 2, 2, 1]);
 			const all = pages.flat();
@@ -292,8 +292,8 @@ describe("Groups", () => {
 		it("when a group has clients and no target, then 409 GROUP_NOT_EMPTY with the count; with a target, then its clients move and it is deleted", async () => {
 			const from = (await create({ name: "Full group" })).body;
 			const to = (await create({ name: "Receiving group" })).body;
-			const c1 = await makeClient(a.http, club.staff, { groupId: from.id });
-			const c2 = await makeClient(a.http, club.staff, { groupId: from.id });
+			const c1 = await createClient(a.http, club.staff, { groupId: from.id });
+			const c2 = await createClient(a.http, club.staff, { groupId: from.id });
 			const listed = (await groupsOf(club)).find(g => g.id === from.id);
 			assert.equal(listed.clientCount, 2);
 			assert.equal((await a.http.get(`/groups/${from.id}`, { key: club.viewer })).body.clientCount, 2);
@@ -313,7 +313,7 @@ describe("Groups", () => {
 		it("when the ids are sent in upper case, then the same rules hold (the group with clients is not deleted without a target)", async () => {
 			const from = (await create({ name: "Upper from" })).body;
 			const to = (await create({ name: "Upper to" })).body;
-			const client = await makeClient(a.http, club.staff, { groupId: from.id });
+			const client = await createClient(a.http, club.staff, { groupId: from.id });
 			const refused = await a.http.del(`/groups/${from.id.toUpperCase()}`, { key: club.admin });
 			assert.equal(refused.status, 409);
 			assert.equal(refused.body.type, "GROUP_NOT_EMPTY");

@@ -5,11 +5,9 @@
  * (a node started with a small IMPORT_MAX_BYTES).
  */
 import assert from "node:assert/strict";
-import crypto from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { freePort } from "../../../lib/embedded-pg";
-import { httpClient, newClub, startCluster, type Running } from "../../../test/support/app";
-import { startProcess, type Proc } from "../../../test/support/processes";
+import { newClub, startCluster, type Running } from "../../../test/support/app";
+import { processCluster, type ProcessCluster } from "../../../test/support/processes";
 import { upload, waitForJob } from "./helpers";
 import { WINDOW_BYTES } from "../../../lib/upload-flow";
 
@@ -21,35 +19,20 @@ function rowsCsv(n: number, prefix: string): string {
 
 describe("Imports across processes over NATS JetStream", function () {
 	this.timeout(180_000);
-	const procs: Proc[] = [];
+	let cluster: ProcessCluster | null = null;
 	after(async () => {
-		await Promise.all(procs.map(p => p.kill("SIGKILL")));
+		await cluster?.kill();
 	});
 
 	it("when an import worker is SIGKILLed mid-import, then its chunks go to the other worker and every row is applied exactly once", async () => {
-		const port = await freePort();
-		const platform = `chp_${crypto.randomBytes(12).toString("hex")}`;
-		const common = {
-			TRANSPORTER: process.env.NATS_URL,
-			DATABASE_URL: process.env.DATABASE_URL,
-			NAMESPACE: `imp${crypto.randomBytes(3).toString("hex")}`,
-			PLATFORM_API_KEY: platform,
-			LOG_LEVEL: "warn",
-			IMPORT_CHUNK_ROWS: "250",
-		};
-		const gw = startProcess({ ...common, SERVICES: "api", PORT: String(port), NODE_ID: "gw" });
-		const others = startProcess({ ...common, SERVICES: "clubs,groups,clients", NODE_ID: "core" });
-		const w1 = startProcess({ ...common, SERVICES: "import", NODE_ID: "worker-1" });
-		const w2 = startProcess({ ...common, SERVICES: "import", NODE_ID: "worker-2" });
-		procs.push(gw, others, w1, w2);
+		cluster = await processCluster({ IMPORT_CHUNK_ROWS: "250" });
+		const gw = cluster.gateway("api", "gw");
+		cluster.start("clubs,groups,clients", "core");
+		cluster.start("import", "worker-1");
+		const w2 = cluster.start("import", "worker-2");
 		await gw.waitFor(/Clubhouse is ready/, 90_000);
-		const http = httpClient(`http://127.0.0.1:${port}`);
-		let made = await http.post("/clubs", { name: "Import Club", country: "ES", currency: "EUR", timezone: "Europe/Madrid" }, { key: platform });
-		for (let i = 0; i < 150 && made.status !== 201; i++) {
-			await new Promise(r => setTimeout(r, 200));
-			made = await http.post("/clubs", { name: "Import Club", country: "ES", currency: "EUR", timezone: "Europe/Madrid" }, { key: platform });
-		}
-		assert.equal(made.status, 201, made.text);
+		const http = cluster.http;
+		const made = await cluster.newClub({ name: "Import Club", country: "ES", currency: "EUR", timezone: "Europe/Madrid" });
 		const admin = made.body.apiKey.key;
 		// The import service is discovered (then give the second worker a moment to subscribe too).
 		for (let i = 0; i < 150 && (await http.get("/imports", { key: admin })).status !== 200; i++) await new Promise(r => setTimeout(r, 200));

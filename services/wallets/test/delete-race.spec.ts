@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { Errors } from "moleculer";
 import { app, newClub, type Http, type TestClub } from "../../../test/support/app";
+import { createClient } from "../../../test/support/factories";
 
 type Match = (name: string, opts: any) => boolean;
 
@@ -96,15 +97,7 @@ describe("Deleting a client while its wallets are being opened", function () {
 	});
 	afterEach(() => gates.restore());
 
-	async function newClient(): Promise<string> {
-		const res = await http.post(
-			"/clients",
-			{ fullName: "Rita Race", email: `race-${crypto.randomBytes(5).toString("hex")}@example.com`, phone: `+3461${String(1000000 + Math.floor(Math.random() * 8999999))}`, gender: "female", country: "ES" },
-			{ key: club.staff },
-		);
-		assert.equal(res.status, 201, res.text);
-		return res.body.id;
-	}
+	const newClient = async (): Promise<string> => (await createClient(http, club)).id;
 
 	/** No wallet of the client takes money: every top-up is 409 WALLET_CLOSED (or 404). */
 	async function assertNoWalletTakesMoney(clientId: string, extraWalletIds: string[] = []) {

@@ -8,21 +8,12 @@ import crypto from "node:crypto";
 import knex from "knex";
 import type { ServiceBroker } from "moleculer";
 import { app, newClub, type Http, type Running, type TestClub } from "../../../test/support/app";
+import { recordEvents } from "../../../test/support/events";
+import { createClient } from "../../../test/support/factories";
 
 const key = () => `k-${crypto.randomUUID()}`;
-let phoneSeq = 0;
-
 /** A real client of the club, through POST /clients. */
-async function newClient(http: Http, club: TestClub): Promise<string> {
-	phoneSeq++;
-	const res = await http.post(
-		"/clients",
-		{ fullName: `Ana Wallet ${phoneSeq}`, email: `ana.${crypto.randomBytes(5).toString("hex")}@example.com`, phone: `+3461${String(1000000 + phoneSeq).slice(-7)}`, gender: "female", country: "ES" },
-		{ key: club.staff },
-	);
-	assert.equal(res.status, 201, `POST /clients: ${res.text}`);
-	return res.body.id;
-}
+const newClient = async (http: Http, club: TestClub): Promise<string> => (await createClient(http, club)).id;
 
 async function newWallet(http: Http, club: TestClub, clientId?: string, currency = "EUR"): Promise<{ walletId: string; clientId: string }> {
 	const cid = clientId ?? (await newClient(http, club));
@@ -515,19 +506,18 @@ describe("Wallets (through the gateway, real Postgres)", function () {
 
 		it("when money moves, then wallets.transacted is emitted once per fresh movement, after commit, never for a replay", async () => {
 			const { walletId, clientId } = await newWallet(http, club);
-			const got: any[] = [];
-			const spy = broker.createService({ name: `walletsSpy${crypto.randomBytes(3).toString("hex")}`, events: { "wallets.transacted"(ctx: any) { if (ctx.params.walletId === walletId) got.push(ctx.params); } } });
-			await broker.waitForServices(spy.name);
+			const rec = await recordEvents(broker, ["wallets.transacted"]);
+			const got = () => rec.events.map(e => e.payload).filter(p => p.walletId === walletId);
 			try {
 				const k = key();
 				const t = await topUp(http, club, walletId, 40, k);
 				await topUp(http, club, walletId, 40, k);
 				await debit(http, club, walletId, 100); // refused: no event
 				await new Promise(r => setTimeout(r, 100));
-				assert.equal(got.length, 1);
-				assert.deepEqual(got[0], { clubId: club.club.id, walletId, clientId, transaction: t.body });
+				assert.equal(got().length, 1);
+				assert.deepEqual(got()[0], { clubId: club.club.id, walletId, clientId, transaction: t.body });
 			} finally {
-				await broker.destroyService(spy);
+				await rec.stop();
 			}
 		});
 	});

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
+import type { TFunction } from "i18next";
 import { Label, ProgressBar } from "react-aria-components";
 import { apiUrl } from "../../lib/api";
 import { useFormat } from "../../lib/format";
@@ -11,6 +12,11 @@ import { useCan } from "../../lib/session";
 import type { ImportJob } from "../../lib/types";
 import { Badge, Button, Checkbox, ErrorAlert, Loading, Notice, PageHeader } from "../../components/ui";
 import { isRunning, useImportErrors, useImportJob, useImports, useStartImport } from "./api";
+
+/** A rejected row's reason in the user's language, by its code; the server's English words otherwise. */
+function importReason(t: TFunction, e: { code: string; message: string }): string {
+	return t(`importReasons.${e.code}`, { defaultValue: "" }) || e.message;
+}
 
 export function ImportsPage() {
 	const { t } = useTranslation();
@@ -162,7 +168,7 @@ function JobView({ id }: { id: string }) {
 								<tr key={`${e.line}-${e.field}-${i}`}>
 									<td>{e.line}</td>
 									<td>{e.field ? t(`clientForm.${e.field}`, { defaultValue: e.field }) : "—"}</td>
-									<td>{e.message}</td>
+									<td>{importReason(t, e)}</td>
 								</tr>
 							))}
 						</tbody>

@@ -8,8 +8,7 @@
  * A deletion that does not go through opens the owner again.
  */
 import type { Knex } from "knex";
-
-const NOW = "date_trunc('milliseconds', clock_timestamp())";
+import { NOW } from "../../lib/sql";
 
 /** Locks the client's owner row (creating it); answers false when the owner is closed. */
 export async function lockOpenOwner(trx: Knex.Transaction, clubId: string, clientId: string): Promise<boolean> {
