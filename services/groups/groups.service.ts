@@ -22,7 +22,7 @@ import { listParams, paginate, type Page } from "../../lib/pagination";
 import { PAYMENT_METHODS } from "../../lib/products";
 import * as q from "./groups.queries";
 import type { CountByGroupParams, CountsAnswer, MoveAllFromGroupAnswer, MoveAllFromGroupParams } from "../clients/clients.contract";
-import type { GroupsDefaults, GroupsSnapshot, FindGroupByNameParams, GetGroupParams, ListGroupsParams } from "./groups.contract";
+import type { AllGroupsAnswer, FindGroupByNameParams, GetGroupParams, GroupPage, GroupsDefaults, GroupsSnapshot, ListGroupsParams, SeedClubAnswer } from "./groups.contract";
 import { CategoriesMixin } from "./groups.categories";
 import { ProductAccessMixin } from "./groups.product-access";
 import {
@@ -45,8 +45,6 @@ import {
 	type UpdateGroupParams,
 } from "./groups.entity";
 
-export { toGroup, toCategory, groupEntity, categoryEntity } from "./groups.entity";
-
 const GroupsService = defineService<GroupsThis>({
 	name: "groups",
 	mixins: [DbMixin({ schema: "groups" }), OutboxMixin(), CategoriesMixin, ProductAccessMixin],
@@ -58,7 +56,7 @@ const GroupsService = defineService<GroupsThis>({
 		/** Internal: gives a new club its Default and External groups (idempotent). */
 		seedClub: {
 			params: {},
-			async handler(ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<SeedClubAnswer> {
 				await q.seedClubGroups(this.db, ctx.meta.clubId, { defaultId: crypto.randomUUID(), externalId: crypto.randomUUID() }, (trx, rows) =>
 					this.recordChange(trx, ctx, rows.map(r => groupEntry("groups.create", null, toGroup(r, 0)))),
 				);
@@ -69,7 +67,7 @@ const GroupsService = defineService<GroupsThis>({
 		/** Internal: the club's default group and its system group (External). */
 		defaults: {
 			params: {},
-			async handler(ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<GroupsDefaults> {
 				const rows = await q.defaultAndSystemGroups(this.db, ctx.meta.clubId);
 				const def = rows.find(r => r.is_default);
 				const ext = rows.find(r => r.system);
@@ -81,7 +79,7 @@ const GroupsService = defineService<GroupsThis>({
 		/** Internal: a group by name, case-insensitively (the import maps CSV group names with it). */
 		findByName: {
 			params: { name: { type: "string", trim: true, min: 1, max: 200, pattern: ONE_LINE } },
-			async handler(ctx: Context<{ name: string }, HttpMeta>): Promise<Group | null> {
+			async handler(ctx: Context<FindGroupByNameParams, HttpMeta>): Promise<Group | null> {
 				const row: q.GroupRow | undefined = await q.findGroupByName(this.db, ctx.meta.clubId, ctx.params.name);
 				if (!row) return null;
 				const counts = await this.groupCounts(ctx, [row.id]);
@@ -116,7 +114,7 @@ const GroupsService = defineService<GroupsThis>({
 		 */
 		all: {
 			params: {},
-			async handler(ctx: Context<unknown, HttpMeta>): Promise<{ items: Group[] }> {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<AllGroupsAnswer> {
 				const rows = await q.listGroups(this.db, ctx.meta.clubId);
 				const counts = await this.groupCounts(ctx);
 				return { items: rows.map(r => toGroup(r, counts[r.id] ?? 0)) };
@@ -136,7 +134,7 @@ const GroupsService = defineService<GroupsThis>({
 				tags: ["groups"],
 				responses: { "200": { description: "A page of the club's groups", schema: pageOf("Group") } },
 			},
-			async handler(ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Group>> {
+			async handler(ctx: Context<ListGroupsParams, HttpMeta>): Promise<GroupPage> {
 				const page: Page<q.GroupRow> = await paginate(q.groupsOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor, order: "asc" }, (r: q.GroupRow) => r);
 				const counts: Record<string, number> = page.items.length ? await this.groupCounts(ctx, page.items.map(r => r.id)) : {};
 				return { items: page.items.map(r => toGroup(r, counts[r.id] ?? 0)), nextCursor: page.nextCursor };
@@ -149,7 +147,7 @@ const GroupsService = defineService<GroupsThis>({
 			auth: "viewer",
 			params: { id: ID },
 			openapi: { summary: "Get a group", tags: ["groups"], responses: { "200": { description: "The group", schema: groupEntity } } },
-			async handler(ctx: Context<{ id: string }, HttpMeta>): Promise<Group> {
+			async handler(ctx: Context<GetGroupParams, HttpMeta>): Promise<Group> {
 				const row = isUuid(ctx.params.id) ? await q.findGroup(this.db, ctx.meta.clubId, ctx.params.id) : undefined;
 				if (!row) throw new NotFoundError("Group");
 				return this.withCount(ctx, row);
