@@ -32,6 +32,9 @@ import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import { readEnv } from "../moleculer.config";
 import { defineMixin, type AppService } from "../lib/service";
 import type { DbMembers } from "./db.mixin";
+import * as q from "./outbox.queries";
+
+export { createOutboxTable, dropOutboxTable } from "./outbox.queries";
 
 export const OUTBOX_CHANNEL = "outbox.entries";
 
@@ -80,31 +83,6 @@ const KEEP_PUBLISHED_MS = 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const MAX_BACKOFF_MS = 30_000;
 
-/** Migration helper: the service's own outbox table (in the schema the migration runs for). */
-export async function createOutboxTable(knex: Knex, schema: string): Promise<void> {
-	await knex.schema.withSchema(schema).createTable("outbox", t => {
-		t.uuid("club_id").notNullable();
-		t.uuid("id").notNullable();
-		t.timestamp("at", { useTz: true, precision: 3 }).notNullable();
-		t.text("service").notNullable();
-		t.text("action").notNullable();
-		t.jsonb("actor").notNullable();
-		t.text("request_id");
-		t.text("target_type").notNullable();
-		t.text("target_id").notNullable();
-		t.jsonb("changes");
-		t.jsonb("event");
-		t.timestamp("published_at", { useTz: true, precision: 3 });
-		t.primary(["club_id", "id"]);
-	});
-	// What the relay scans: only unpublished rows are in it, so it stays small.
-	await knex.raw(`CREATE INDEX outbox_unpublished ON ??.outbox (club_id, at) WHERE published_at IS NULL`, [schema]);
-	await knex.raw(`CREATE INDEX outbox_published ON ??.outbox (club_id, published_at) WHERE published_at IS NOT NULL`, [schema]);
-}
-
-export async function dropOutboxTable(knex: Knex, schema: string): Promise<void> {
-	await knex.schema.withSchema(schema).dropTableIfExists("outbox");
-}
 
 /** Who made the change: the gateway's actor (key, staff member, platform), else the bus caller. */
 export function actorOf(ctx: Context<any, any>): Actor {
@@ -124,21 +102,8 @@ export function serviceContext(service: { name: string; broker: { nodeID: string
 	return { meta: { clubId }, caller: service.name, nodeID: service.broker.nodeID, requestID: null } as unknown as Context<any, any>;
 }
 
-interface OutboxRow {
-	club_id: string;
-	id: string;
-	at: Date;
-	service: string;
-	action: string;
-	actor: Actor;
-	request_id: string | null;
-	target_type: string;
-	target_id: string;
-	changes: Record<string, [unknown, unknown]> | null;
-	event: { type: string; data: unknown } | null;
-}
 
-function toMessage(r: OutboxRow): OutboxMessage {
+function toMessage(r: q.OutboxRow): OutboxMessage {
 	return {
 		id: r.id,
 		clubId: r.club_id,
@@ -282,7 +247,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 						event: e.event ? JSON.stringify(e.event) : null,
 					};
 				});
-				for (let i = 0; i < rows.length; i += 1000) await trx("outbox").insert(rows.slice(i, i + 1000));
+				await q.insertEntries(trx, rows);
 				const root = rootTransaction(trx);
 				const committed: Promise<unknown> | undefined = root?.executionPromise;
 				if (committed && typeof committed.then === "function") committed.then(() => this.outboxWake(), () => undefined);
@@ -330,16 +295,14 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			/** One relay run: takes unpublished rows nobody else holds, publishes them, marks the published ones. */
 			async outboxRelayBatch(): Promise<{ taken: number; failed: number }> {
 				return this.db.transaction(async (trx: Knex.Transaction) => {
-					const rows: OutboxRow[] = await trx("outbox").whereNull("published_at").orderBy("at").limit(RELAY_BATCH).forUpdate().skipLocked();
+					const rows = await q.takeUnpublished(trx, RELAY_BATCH);
 					if (!rows.length) return { taken: 0, failed: 0 };
 					const results = await Promise.allSettled(rows.map(r => this.outboxPublish(toMessage(r))));
 					const done = rows.filter((_, i) => results[i].status === "fulfilled");
 					const failed = results.find(r => r.status === "rejected") as PromiseRejectedResult | undefined;
 					if (failed) this.logger.debug("Outbox publish failed:", failed.reason);
 					if (done.length) {
-						await trx("outbox")
-							.whereIn(["club_id", "id"], done.map(r => [r.club_id, r.id]))
-							.update({ published_at: trx.raw("date_trunc('milliseconds', now())") });
+						await q.markPublished(trx, done);
 					}
 					return { taken: rows.length, failed: rows.length - done.length };
 				});
@@ -363,10 +326,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 
 			async outboxPrune(): Promise<void> {
 				this.outbox.prunedAt = Date.now();
-				await this.db("outbox")
-					.whereNotNull("published_at")
-					.where("published_at", "<", new Date(Date.now() - KEEP_PUBLISHED_MS))
-					.delete();
+				await q.prunePublished(this.db, new Date(Date.now() - KEEP_PUBLISHED_MS));
 			},
 
 			/** No more runs; waits for the one in progress (rows it could not finish stay for the next run). */

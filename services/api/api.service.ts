@@ -30,8 +30,6 @@ import { HttpAnswersMixin } from "./http-answers";
 import { OpsMixin } from "./ops-routes";
 import { API_BASE, type GatewayThis, type Req } from "./gateway.types";
 
-export { API_BASE } from "./gateway.types";
-
 /** moleculer-web's own methods, which ours wrap (its typings declare none of them). */
 const web = (ApiGateway as unknown as { methods: Record<string, (this: GatewayThis, ...args: any[]) => any> }).methods;
 /** moleculer-web's own callAction, which ours wraps for streamed uploads. */

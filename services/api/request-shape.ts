@@ -38,7 +38,7 @@ export function checkRequestShape(req: Req): void {
  * Rebuild the params: reads take query + path, writes take the JSON body + path; a query
  * parameter on a write, or a body field named like a path parameter, is a 422.
  */
-export function separateParams(req: Req): void {
+function separateParams(req: Req): void {
 	const params = req.$params as Record<string, unknown>;
 	const pathKeys: string[] = (req.$alias?.keys ?? []).map((k: { name: unknown }) => String(k.name));
 	const path = Object.fromEntries(pathKeys.filter(k => k in params).map(k => [k, params[k]]));

@@ -37,7 +37,7 @@ const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
 /** The session cookie's value: null when there is none, "" when it is not one we could have set. */
-export function sessionToken(req: IncomingMessage): string | null {
+function sessionToken(req: IncomingMessage): string | null {
 	const header = req.headers.cookie;
 	if (!header) return null;
 	let found: string | null = null;
@@ -57,12 +57,12 @@ function firstForwarded(req: IncomingMessage, name: string): string | undefined 
 	return s?.split(",")[0]?.trim() || undefined;
 }
 
-export function isHttps(req: IncomingMessage): boolean {
+function isHttps(req: IncomingMessage): boolean {
 	return !!(req.socket as TLSSocket).encrypted || firstForwarded(req, "x-forwarded-proto")?.toLowerCase() === "https";
 }
 
 /** The origins this request may come from: scheme://Host as received, and as a proxy forwarded it. */
-export function ownOrigins(req: IncomingMessage): string[] {
+function ownOrigins(req: IncomingMessage): string[] {
 	const host = req.headers.host ?? "";
 	const direct = `${(req.socket as TLSSocket).encrypted ? "https" : "http"}://${host}`;
 	const forwarded = `${isHttps(req) ? "https" : "http"}://${firstForwarded(req, "x-forwarded-host") ?? host}`;
@@ -70,7 +70,7 @@ export function ownOrigins(req: IncomingMessage): string[] {
 }
 
 /** 403 CSRF for a write whose Origin is present and not ours. */
-export function checkOrigin(req: IncomingMessage): void {
+function checkOrigin(req: IncomingMessage): void {
 	if (!WRITES.has(req.method ?? "")) return;
 	const origin = req.headers.origin;
 	if (origin === undefined) return;

@@ -29,11 +29,11 @@ const toEntry = (r: q.EntryRow): AuditEntry => ({
 	requestId: r.request_id,
 });
 
-/** The AuditEntry shape of the OpenAPI document (lib/openapi/schemas.ts). */
+/** The AuditEntry shape of the OpenAPI document (lib/openapi/schemas/audit.ts). */
 const entryPage = pageOf("AuditEntry");
 
 /** The clients a message erases: a client deletion, or the source of a merge. */
-export function erasedClients(m: OutboxMessage): string[] {
+function erasedClients(m: OutboxMessage): string[] {
 	const data = (m.event?.data ?? {}) as Record<string, unknown>;
 	if (m.event?.type === "clients.deleted" && typeof data.clientId === "string") return [data.clientId];
 	if (m.event?.type === "clients.merged" && typeof data.sourceId === "string") return [data.sourceId];

@@ -12,7 +12,7 @@ import { invalid } from "../../lib/errors";
 import { UploadStreamError } from "./import.errors";
 
 /** Words for the job's `error`, from what broke. */
-export function describeStreamFailure(err: unknown): string {
+function describeStreamFailure(err: unknown): string {
 	const message = String((err as Error)?.message ?? err);
 	if (/unexpected end of (form|file)/i.test(message)) return "The multipart body ended before its closing boundary: the upload is incomplete, nothing more was read.";
 	if (/malformed|boundary|part header/i.test(message)) return "The multipart body is malformed: the upload could not be read to its end.";

@@ -14,7 +14,7 @@ export const CHUNK_CHANNEL = "import.chunks";
 /** Where the adapter moves a chunk redelivered ADAPTER_MAX_RETRIES times (JetStream only); its rows become failed rows. */
 export const DEAD_CHANNEL = "import.chunks.dead";
 /** A message not acked (nor marked working) for this long goes to another worker. */
-export const ACK_WAIT_MS = 10_000;
+const ACK_WAIT_MS = 10_000;
 /** A worker marks its message "working" this often while it handles it. */
 export const WORKING_EVERY_MS = 2_000;
 /**
@@ -43,7 +43,7 @@ export interface ChannelDelivery {
 	info?: { redeliveryCount?: number };
 }
 
-export function usesJetStream(env: Pick<Env, "transporter">): boolean {
+function usesJetStream(env: Pick<Env, "transporter">): boolean {
 	return !!env.transporter && /^nats:\/\//i.test(env.transporter);
 }
 

@@ -5,7 +5,7 @@ import type { JobRow } from "./import.queries";
 
 export type { ImportJob };
 
-export const possibleDuplicatesWarning = (n: number) =>
+const possibleDuplicatesWarning = (n: number) =>
 	`${n} row(s) look like clients the club already had (same phone, same name and birth date, or a similar name): imported all the same, listed on the errors download with code POSSIBLE_DUPLICATE.`;
 
 export function toJob(r: JobRow): ImportJob {
@@ -35,5 +35,3 @@ export function toJob(r: JobRow): ImportJob {
 }
 
 export const jobEntity = ref("ImportJob");
-
-export const rowErrorEntity = ref("ImportError");

@@ -6,6 +6,7 @@
  * deleted one.
  */
 import { defineMixin } from "../../lib/service";
+import type { FindGroupByNameParams, Group, GroupsDefaults } from "../groups/groups.contract";
 import type { ImportThis } from "./import.types";
 
 /** Group names and default groups are looked up once per club for this long. */
@@ -13,26 +14,22 @@ const GROUP_CACHE_MS = 30_000;
 /** Names cached at most (then the cache starts again). */
 const MAX_NAMES = 10_000;
 
-interface Defaults {
-	defaultGroupId: string;
-}
-
 /** What the group lookup gives the service's `this`. */
 export interface GroupLookupMembers {
 	/** The club's default group (groups.defaults), cached. */
-	clubDefaults(clubId: string): Promise<Defaults>;
+	clubDefaults(clubId: string): Promise<GroupsDefaults>;
 	/** The id of the club's group of that name (case-insensitive), or null; cached. */
 	groupByName(clubId: string, name: string): Promise<string | null>;
 	groupCache: Map<string, { id: string | null; until: number }>;
-	defaultsCache: Map<string, { value: Defaults; until: number }>;
+	defaultsCache: Map<string, { value: GroupsDefaults; until: number }>;
 }
 
 export const GroupLookupMixin = defineMixin<ImportThis>({
 	methods: {
-		async clubDefaults(clubId: string): Promise<Defaults> {
+		async clubDefaults(clubId: string): Promise<GroupsDefaults> {
 			const hit = this.defaultsCache.get(clubId);
 			if (hit && hit.until > Date.now()) return hit.value;
-			const value = await this.broker.call<Defaults, Record<string, never>>("groups.defaults", {}, { meta: { clubId } });
+			const value = await this.broker.call<GroupsDefaults, Record<string, never>>("groups.defaults", {}, { meta: { clubId } });
 			this.defaultsCache.set(clubId, { value, until: Date.now() + GROUP_CACHE_MS });
 			return value;
 		},
@@ -41,7 +38,7 @@ export const GroupLookupMixin = defineMixin<ImportThis>({
 			const key = `${clubId}\u0000${name.trim().toLowerCase()}`;
 			const hit = this.groupCache.get(key);
 			if (hit && hit.until > Date.now()) return hit.id;
-			const group = await this.broker.call<{ id: string } | null, { name: string }>("groups.findByName", { name: name.trim().slice(0, 200) }, { meta: { clubId } });
+			const group = await this.broker.call<Group | null, FindGroupByNameParams>("groups.findByName", { name: name.trim().slice(0, 200) }, { meta: { clubId } });
 			if (this.groupCache.size > MAX_NAMES) this.groupCache.clear();
 			this.groupCache.set(key, { id: group?.id ?? null, until: Date.now() + GROUP_CACHE_MS });
 			return group?.id ?? null;

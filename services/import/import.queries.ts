@@ -51,7 +51,7 @@ export interface ChunkCounts {
 }
 
 /** Warnings kept per job (the first ones; the rest would say the same thing again). */
-export const MAX_WARNINGS = 100;
+const MAX_WARNINGS = 100;
 
 export const jobsOfClub = (db: Db, clubId: string) => db<JobRow>("jobs").where({ club_id: clubId });
 

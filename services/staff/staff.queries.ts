@@ -1,5 +1,6 @@
 /** Pure queries of the staff schema: (db | trx, args) -> rows. */
 import type { Knex } from "knex";
+import { NOW } from "../../lib/sql";
 
 import type { Role } from "./staff.contract";
 
@@ -69,7 +70,7 @@ export const lockMember = (trx: Knex.Transaction, clubId: string, id: string) =>
 export const updateMember = (db: Db, clubId: string, id: string, patch: Partial<Pick<MemberRow, "name" | "role" | "status" | "password_hash">>) =>
 	db<MemberRow>("members")
 		.where({ club_id: clubId, id })
-		.update({ ...patch, updated_at: db.raw("date_trunc('milliseconds', now())") as any })
+		.update({ ...patch, updated_at: db.raw(NOW) as any })
 		.returning("*")
 		.then(r => r[0] as MemberRow);
 
@@ -84,7 +85,7 @@ export const countActiveAdmins = (db: Db, clubId: string, exceptId?: string) => 
 };
 
 export const markSignedIn = (db: Db, clubId: string, id: string) =>
-	db("members").where({ club_id: clubId, id }).update({ last_sign_in_at: db.raw("date_trunc('milliseconds', now())") });
+	db("members").where({ club_id: clubId, id }).update({ last_sign_in_at: db.raw(NOW) });
 
 // ---------------------------------------------------------------- invitations
 
@@ -125,7 +126,7 @@ export const insertSession = (db: Db, row: Pick<SessionRow, "id" | "club_id" | "
  */
 export async function useSession(db: Db, tokenHash: string, idleMinutes: number): Promise<LiveSession | undefined> {
 	const { rows } = await db.raw(
-		`UPDATE sessions s SET last_used_at = date_trunc('milliseconds', now())
+		`UPDATE sessions s SET last_used_at = ${NOW}
 		 FROM sessions s0 LEFT JOIN members m ON m.id = s0.member_id AND m.club_id = s0.club_id
 		 WHERE s.id = s0.id AND s0.token_hash = ?
 		   AND s0.last_used_at > now() - make_interval(mins => ?)

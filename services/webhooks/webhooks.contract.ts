@@ -5,7 +5,7 @@
  * other services import this file (`import type`), never webhooks' other files.
  */
 
-/** The event types an endpoint may subscribe to (API.md "Webhooks"); webhooks.service.ts EVENT_TYPES lists them. */
+/** The event types an endpoint may subscribe to (API.md "Webhooks"); lib/openapi/schemas/webhooks.ts WEBHOOK_EVENTS lists them. */
 export type WebhookEventType =
 	| "clients.created"
 	| "clients.updated"

@@ -1,5 +1,6 @@
 /** Pure queries of the webhooks schema: (db | trx, args) -> rows. */
 import type { Knex } from "knex";
+import { NOW } from "../../lib/sql";
 
 type Db = Knex | Knex.Transaction;
 
@@ -53,7 +54,6 @@ export interface ClaimedRow {
 	secrets: string[] | null;
 }
 
-const NOW = "date_trunc('milliseconds', now())";
 
 // ---------------------------------------------------------------- endpoints
 

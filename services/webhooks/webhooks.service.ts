@@ -16,6 +16,7 @@
  * (webhooks.ssrf.ts).
  */
 import { pageOf, ref } from "../../lib/openapi";
+import { WEBHOOK_EVENTS } from "../../lib/openapi/schemas";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
@@ -33,21 +34,9 @@ import { DeliveryWorker } from "./webhooks.worker";
 import { OUTBOX_CHANNEL, OutboxMixin, outboxConsumer, type OutboxMembers, type OutboxMessage } from "../../mixins/outbox.mixin";
 import type { Delivery, WebhookEndpoint, WebhookEventType } from "./webhooks.contract";
 
-/** The event types an endpoint may subscribe to (API.md "Webhooks"). */
-export const EVENT_TYPES = [
-	"clients.created",
-	"clients.updated",
-	"clients.deleted",
-	"clients.merged",
-	"groups.created",
-	"groups.updated",
-	"groups.deleted",
-	"wallets.transacted",
-	"bookings.confirmed",
-	"bookings.cancelled",
-	"imports.finished",
-] as const satisfies readonly WebhookEventType[];
-export const TEST_EVENT = "webhook.test";
+/** The event types an endpoint may subscribe to (API.md "Webhooks"; one list, in lib/openapi/schemas/webhooks.ts). */
+const EVENT_TYPES: readonly WebhookEventType[] = WEBHOOK_EVENTS;
+const TEST_EVENT = "webhook.test";
 
 // ---------------------------------------------------------------- entities (webhooks.contract.ts)
 
@@ -74,7 +63,7 @@ const toDelivery = (r: q.DeliveryRow): Delivery => ({
 });
 
 /** The body a receiver gets (its bytes are what the signature covers). */
-export const deliveryBody = (type: string, timestamp: string, data: unknown): string => JSON.stringify({ type, timestamp, data });
+const deliveryBody = (type: string, timestamp: string, data: unknown): string => JSON.stringify({ type, timestamp, data });
 
 // ---------------------------------------------------------------- validation rules
 
