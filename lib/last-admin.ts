@@ -17,9 +17,9 @@ import type { Knex } from "knex";
 import { ConflictError } from "./errors";
 
 /** How long an admin-removing change waits for the club's lock (and any row lock after it). */
-const ADMIN_LOCK_TIMEOUT_MS = 10_000;
+export const ADMIN_LOCK_TIMEOUT_MS = 10_000;
 /** The other service's count under the lock: answered well within the lock_timeout, or the change fails. */
-const ADMIN_COUNT_TIMEOUT_MS = 5_000;
+export const ADMIN_COUNT_TIMEOUT_MS = 5_000;
 
 const LOCK_CLASS = 0x41444d4e; // "ADMN"
 

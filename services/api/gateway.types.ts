@@ -1,6 +1,7 @@
 /**
  * The gateway's `this` (services/api): the service with its settings, what moleculer-web gives
- * (its typings declare none of it), and what each of the gateway's mixins adds.
+ * (its typings declare none of it), and what each of the gateway's mixins adds; the request type
+ * its hooks take, and the REST base path.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Context } from "moleculer";

@@ -29,6 +29,7 @@ import {
 	ID,
 	NAME,
 	ONE_LINE,
+	assertRemovable,
 	canonicalMethods,
 	categoryOf,
 	groupEntity,
@@ -265,18 +266,9 @@ const GroupsService = defineService<GroupsThis>({
 					const same = isUuid(moveClientsTo);
 					throw invalid({ field: "moveClientsTo", type: same ? "sameGroup" : "group", message: same ? "The 'moveClientsTo' group must be another group." : "The 'moveClientsTo' group is not a group of this club." });
 				}
-				/** The rules a deletion must pass; checked first without a lock, then again under it. */
-				const removable = (rows: q.GroupRow[]): void => {
-					const group = rows.find(g => g.id === id);
-					if (!group) throw new NotFoundError("Group");
-					if (group.system) throw new ConflictError("SYSTEM_GROUP", "The system group External cannot be deleted");
-					if (group.is_default) throw new ConflictError("DEFAULT_GROUP", "The default group cannot be deleted; make another group the default first");
-					if (moveClientsTo && !rows.some(g => g.id === moveClientsTo)) {
-						throw invalid({ field: "moveClientsTo", type: "group", message: "The 'moveClientsTo' group is not a group of this club." });
-					}
-				};
+				// The rules are checked first without a lock, then again under the locks.
 				const ids = moveClientsTo ? [id, moveClientsTo] : [id];
-				removable(await q.findGroups(this.db, clubId, ids));
+				assertRemovable(await q.findGroups(this.db, clubId, ids), id, moveClientsTo);
 				// The clients service is asked before the transaction, never while we hold the groups'
 				// locks. Our locks never kept it from filing a client under this group (it checks a
 				// group with groups.get, a plain read), so counting and moving here are as exact as
@@ -287,16 +279,23 @@ const GroupsService = defineService<GroupsThis>({
 					if (!moveClientsTo) throw new ConflictError("GROUP_NOT_EMPTY", `The group has ${clientCount} client(s); pass moveClientsTo to move them`, { clientCount });
 					await ctx.call<MoveAllFromGroupAnswer, MoveAllFromGroupParams>("clients.moveAllFromGroup", { fromGroupId: id, toGroupId: moveClientsTo });
 				}
-				const affected: string[] = await this.db.transaction(async (trx: Knex.Transaction) => {
-					// Again under the locks: a group that became the default (or a target deleted)
-					// meanwhile stays, its clients already moved to the target.
-					removable(await q.lockGroups(trx, clubId, ids));
-					const products = await q.productsOfGroup(trx, clubId, id);
-					await q.touchProductRules(trx, clubId, products);
-					await q.deleteGroup(trx, clubId, id); // its product_access_groups rows go with it (FK cascade)
-					await this.recordChange(trx, ctx, { action: "groups.delete", target: { type: "group", id }, changes: moveClientsTo ? { clientsMovedTo: [null, moveClientsTo] } : null, event: { type: "groups.deleted", data: { groupId: id } } });
-					return products;
-				});
+				let affected: string[];
+				try {
+					affected = await this.db.transaction(async (trx: Knex.Transaction) => {
+						// A group that became the default meanwhile stays (its clients already moved).
+						assertRemovable(await q.lockGroups(trx, clubId, ids), id, moveClientsTo);
+						const products = await q.productsOfGroup(trx, clubId, id);
+						await q.touchProductRules(trx, clubId, products);
+						await q.deleteGroup(trx, clubId, id); // its product_access_groups rows go with it (FK cascade)
+						await this.recordChange(trx, ctx, { action: "groups.delete", target: { type: "group", id }, changes: moveClientsTo ? { clientsMovedTo: [null, moveClientsTo] } : null, event: { type: "groups.deleted", data: { groupId: id } } });
+						return products;
+					});
+				} catch (err) {
+					// A target deleted meanwhile, after the clients moved into it: none may point at it.
+					const strayed = clientCount > 0 && moveClientsTo && !(await q.findGroup(this.db, clubId, moveClientsTo));
+					if (strayed) await this.adoptStragglers(ctx, moveClientsTo).catch(e => this.logger.error(`Group ${moveClientsTo}: its stragglers not moved yet: ${e.message}`));
+					throw err;
+				}
 				await this.adoptStragglers(ctx, id, moveClientsTo);
 				ctx.emit("groups.deleted", { clubId, groupId: id });
 				for (const productId of affected) ctx.emit("groups.productAccessUpdated", { clubId, productId });
