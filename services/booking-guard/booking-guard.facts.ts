@@ -15,6 +15,8 @@ import type { DbMembers } from "../../mixins/db.mixin";
 import type { OutboxMembers } from "../../mixins/outbox.mixin";
 import type { IdempotencyMembers } from "../../mixins/idempotency.mixin";
 import type { Client, GetClientParams } from "../clients/clients.contract";
+import type { Club } from "../clubs/clubs.contract";
+import type { BalanceAnswer, BalanceParams } from "../wallets/wallets.contract";
 import type { GroupsSnapshot, ProductRulesAnswer, ProductRulesParams } from "../groups/groups.contract";
 import { FactCache } from "./booking-guard.cache";
 import * as q from "./booking-guard.queries";
@@ -150,7 +152,7 @@ export const FactsMixin = defineMixin<BookingGuardThis>({
 			return this.facts.get(
 				key(ctx.meta.clubId, KIND.club),
 				async () => {
-					const club = await ctx.call<{ timezone?: string }, object>("clubs.get", {});
+					const club = await ctx.call<Partial<Club>, object>("clubs.get", {});
 					return club.timezone ?? "UTC";
 				},
 				this.settings.clubTtlMs,
@@ -164,7 +166,7 @@ export const FactsMixin = defineMixin<BookingGuardThis>({
 
 		/** The balance of the client's wallet in the currency (never cached: money). */
 		async walletBalance(ctx: Ctx, clientId: string, currency: string): Promise<number> {
-			const wallet = await ctx.call<{ balance: number }, { clientId: string; currency: string }>("wallets.balance", { clientId, currency });
+			const wallet = await ctx.call<BalanceAnswer, BalanceParams>("wallets.balance", { clientId, currency });
 			return wallet.balance;
 		},
 

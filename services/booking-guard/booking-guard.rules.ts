@@ -145,7 +145,7 @@ interface Wall {
 	ms: number;
 }
 
-export function wallClock(ms: number, tz: string): Wall {
+function wallClock(ms: number, tz: string): Wall {
 	const p: Record<string, number> = {};
 	for (const part of formatter(tz).formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
 	return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second, ms: ((ms % 1000) + 1000) % 1000 };
@@ -177,7 +177,7 @@ function offsetAt(ms: number, tz: string): number {
 }
 
 /** The instant of a wall-clock time in `tz` (a time in a DST gap moves forward by the gap). */
-export function wallToInstant(w: Wall, tz: string): number {
+function wallToInstant(w: Wall, tz: string): number {
 	const guess = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms);
 	const first = guess - offsetAt(guess, tz);
 	const second = guess - offsetAt(first, tz);

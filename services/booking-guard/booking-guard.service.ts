@@ -39,10 +39,20 @@ import { BookingGuardMergeMixin } from "./booking-guard.merge";
 import * as q from "./booking-guard.queries";
 import { accessReasons, bookingRejected, computePrice, countAfter, limitReason, localDate, MAX_OCCURRENCES, occurrences, pastReason, reason, refusals, type Occurrence } from "./booking-guard.rules";
 import { bookingEntity, bookingsEntity, checkParams, historyParams, idParam, parseTimes, priceCurrency, reserveParams, toBooking, visibleProductsParams } from "./booking-guard.params";
-import type { Booking, BookingsAnswer, CheckParams, CheckResult, ReserveParams } from "./booking-guard.contract";
-
-export { toBooking } from "./booking-guard.params";
-export type { Booking, CheckParams, CheckResult, ReserveParams } from "./booking-guard.contract";
+import type {
+	Booking,
+	BookingGuardEvents,
+	BookingsAnswer,
+	CancelClientBookingsAnswer,
+	CancelClientBookingsParams,
+	CancelParams,
+	CancelSeriesParams,
+	CheckParams,
+	CheckResult,
+	ReserveParams,
+	VisibleProductsAnswer,
+	VisibleProductsParams,
+} from "./booking-guard.contract";
 
 const BookingGuardService = defineService<BookingGuardThis>({
 	name: "booking-guard",
@@ -173,7 +183,7 @@ const BookingGuardService = defineService<BookingGuardThis>({
 				tags: ["bookings"],
 				responses: { "200": { description: "The booking, status cancelled", schema: bookingEntity } },
 			},
-			async handler(ctx: Context<{ id: string }, HttpMeta>): Promise<Booking> {
+			async handler(ctx: Context<CancelParams, HttpMeta>): Promise<Booking> {
 				const clubId = ctx.meta.clubId;
 				if (!UUID_RE.test(ctx.params.id)) throw new NotFoundError("Booking");
 				const row = await this.db.transaction(async (trx: Knex.Transaction) => {
@@ -203,7 +213,7 @@ const BookingGuardService = defineService<BookingGuardThis>({
 				tags: ["bookings"],
 				responses: { "200": { description: "The occurrences cancelled now", schema: bookingsEntity } },
 			},
-			async handler(ctx: Context<{ seriesId: string }, HttpMeta>) {
+			async handler(ctx: Context<CancelSeriesParams, HttpMeta>): Promise<BookingsAnswer> {
 				const clubId = ctx.meta.clubId;
 				if (!UUID_RE.test(ctx.params.seriesId) || !(await q.seriesExists(this.db, clubId, ctx.params.seriesId))) throw new NotFoundError("Series");
 				const bookings: Booking[] = await this.db.transaction(async (trx: Knex.Transaction) => {
@@ -246,7 +256,7 @@ const BookingGuardService = defineService<BookingGuardThis>({
 				tags: ["booking-guard"],
 				responses: { "200": { description: "The visible ones", schema: { type: "object", properties: { productIds: { type: "array", items: { type: "string" } } } } } },
 			},
-			async handler(ctx: Context<{ clientId: string; productIds: string[] }, HttpMeta>) {
+			async handler(ctx: Context<VisibleProductsParams, HttpMeta>): Promise<VisibleProductsAnswer> {
 				if (!UUID_RE.test(ctx.params.clientId)) throw new NotFoundError("Client");
 				const client = await this.clientFacts(ctx, ctx.params.clientId);
 				const ids = [...new Set(ctx.params.productIds)];
@@ -258,7 +268,7 @@ const BookingGuardService = defineService<BookingGuardThis>({
 		/** Internal: cancels a client's future bookings (client deletion asks). */
 		cancelClientBookings: {
 			params: { clientId: idParam },
-			async handler(ctx: Context<{ clientId: string }, HttpMeta>) {
+			async handler(ctx: Context<CancelClientBookingsParams, HttpMeta>): Promise<CancelClientBookingsAnswer> {
 				if (!UUID_RE.test(ctx.params.clientId)) return { cancelled: 0 };
 				const clubId = ctx.meta.clubId;
 				const bookings: Booking[] = await this.db.transaction(async (trx: Knex.Transaction) => {
@@ -319,12 +329,12 @@ const BookingGuardService = defineService<BookingGuardThis>({
 			},
 		},
 		"bookings.confirmed": {
-			handler(ctx: Context<{ clubId: string; bookings: Booking[] }>) {
+			handler(ctx: Context<BookingGuardEvents["bookings.confirmed"]>) {
 				this.forgetFuture(ctx.params);
 			},
 		},
 		"bookings.cancelled": {
-			handler(ctx: Context<{ clubId: string; bookings: Booking[] }>) {
+			handler(ctx: Context<BookingGuardEvents["bookings.cancelled"]>) {
 				this.forgetFuture(ctx.params);
 			},
 		},
@@ -347,7 +357,8 @@ const BookingGuardService = defineService<BookingGuardThis>({
 		async announce(ctx: Context<unknown, HttpMeta>, event: "bookings.confirmed" | "bookings.cancelled", bookings: Booking[]) {
 			const clubId = ctx.meta.clubId;
 			this.forgetFuture({ clubId, bookings });
-			await ctx.emit(event, { clubId, bookings });
+			const payload: BookingGuardEvents[typeof event] = { clubId, bookings };
+			await ctx.emit(event, payload);
 		},
 	},
 });
