@@ -1,7 +1,7 @@
 /**
  * The client directory at the size of a big club: 1,000,000 clients in one club.
  *
- *   npx tsx bench/clients/run.ts          (BENCH_CLIENTS=1000000, BENCH_IMPORT=200000, BENCH_C=48 in flight, BENCH_SECONDS=8)
+ *   npx tsx bench/clients/run.ts          (BENCH_CLIENTS=1000000, BENCH_IMPORT=200000, BENCH_IMPORT_MORE=50000, BENCH_C=48 in flight, BENCH_SECONDS=8)
  *
  * All in this one process (every service, no transporter, like the embedded default), on a
  * throwaway embedded PostgreSQL:
@@ -10,6 +10,10 @@
  *             as its job reads `completed`: "right after import" p50/p95; then the same
  *             searches after an explicit ANALYZE (the same-run baseline: what the planner
  *             knows on a quiet day). BENCH_IMPORT=0 skips it;
+ *   more      after the quiet-day search below, the big club imports BENCH_IMPORT_MORE (50,000)
+ *             more clients the same way (each checked for likely duplicates of the club's
+ *             clients) and searches at once: "right after import" at the club's full size,
+ *             against the quiet-day figures of the same club. BENCH_IMPORT_MORE=0 skips it;
  *   seed      the clients are generated in SQL (generate_series) straight into the clients
  *             schema with its real indexes, in 100k-row batches, then ANALYZE;
  *   baseline  GET /health through the same gateway (no auth, no action, no database);
@@ -33,6 +37,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1_000_000);
 const C = Number(process.env.BENCH_C ?? 48);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const IMPORT = Number(process.env.BENCH_IMPORT ?? 200_000);
+const IMPORT_MORE = Number(process.env.BENCH_IMPORT_MORE ?? 50_000);
 const BATCH = 100_000;
 const FIRST = ["Ana", "José", "María", "Lucía", "Javier", "Zoë", "Marc", "Élodie", "Jürgen", "Giulia", "Pablo", "Carmen", "Luca", "Sofía", "Hugo", "Léa", "Noah", "Emma", "Mateo", "Chloé", "Björn", "Inès", "Álvaro", "Francesca", "Thomas", "Laura", "David", "Marta", "Paolo", "Núria"];
 const LAST = ["García", "Fernández", "López", "Martínez", "Sánchez", "Pérez", "Gómez", "Martin", "Bernard", "Dubois", "Durand", "Lefèvre", "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Smith", "Jones", "Taylor", "Brown", "Núñez", "Álvarez", "Ibáñez", "Muñoz", "Castaño", "O'Neil", "Van Dijk", "Dupont", "Moreau", "Laurent", "Simon", "Michel"];
@@ -134,10 +139,9 @@ function clientsCsv(n: number, tag: string): Buffer {
 	return Buffer.from(rows.join("\n"), "utf8");
 }
 
-/** One club imports IMPORT clients through POST /imports and searches as soon as the job reads completed. */
-async function importThenSearch(running: any, newClub: any, baseUrl: string, admin: any): Promise<void> {
-	const club = await newClub(running.http);
-	const csv = clientsCsv(IMPORT, crypto.randomBytes(2).toString("hex"));
+/** Imports n generated clients into the club through POST /imports and waits for the job to read completed. */
+async function importClients(running: any, club: any, admin: any, n: number): Promise<void> {
+	const csv = clientsCsv(n, crypto.randomBytes(2).toString("hex"));
 	const started = Date.now();
 	const res = await running.http.request("POST", "/imports", { key: club.staff, rawBody: csv, headers: { "content-type": "text/csv" } });
 	if (res.status !== 202) fail(`POST /imports: ${res.status} ${res.text}`);
@@ -147,11 +151,17 @@ async function importThenSearch(running: any, newClub: any, baseUrl: string, adm
 		if (["completed", "failed", "cancelled"].includes(job.status)) break;
 		await new Promise(r => setTimeout(r, 50));
 	}
-	if (job.status !== "completed" || job.created !== IMPORT) fail(`import ended ${job.status}: ${JSON.stringify(job)}`);
+	if (job.status !== "completed" || job.created !== n) fail(`import ended ${job.status}: ${JSON.stringify(job)}`);
 	const secs = (Date.now() - started) / 1000;
-	console.log(`  import: ${IMPORT.toLocaleString("en")} clients through POST /api/v1/imports in ${secs.toFixed(1)} s (${Math.round(IMPORT / secs).toLocaleString("en")} rows/s, ${(csv.length / 1e6).toFixed(1)} MB), job completed`);
+	console.log(`  import: ${n.toLocaleString("en")} clients through POST /api/v1/imports in ${secs.toFixed(1)} s (${Math.round(n / secs).toLocaleString("en")} rows/s, ${(csv.length / 1e6).toFixed(1)} MB), job completed, ${job.possibleDuplicates ?? 0} possible duplicates`);
 	const stats = (await admin.raw("SELECT last_analyze, last_autoanalyze, n_mod_since_analyze FROM pg_stat_user_tables WHERE schemaname = 'clients' AND relname = 'clients'")).rows[0];
 	console.log(`  statistics when the job read completed: last_analyze ${stats.last_analyze?.toISOString?.() ?? "never"}, last_autoanalyze ${stats.last_autoanalyze?.toISOString?.() ?? "never"}, rows changed since ${stats.n_mod_since_analyze}`);
+}
+
+/** One club imports IMPORT clients through POST /imports and searches as soon as the job reads completed. */
+async function importThenSearch(running: any, newClub: any, baseUrl: string, admin: any): Promise<void> {
+	const club = await newClub(running.http);
+	await importClients(running, club, admin, IMPORT);
 	await searchLatency(baseUrl, admin, club.club.id, club.viewer, `right after import, ${IMPORT.toLocaleString("en")} clients`);
 	await admin.raw("ANALYZE clients.clients");
 	await searchLatency(baseUrl, admin, club.club.id, club.viewer, `same club after an explicit ANALYZE (baseline)`);
@@ -251,6 +261,11 @@ async function main(): Promise<void> {
 				const plan = await admin.raw(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`);
 				console.log(`\n${q}\n${plan.rows.map((r: any) => r["QUERY PLAN"]).join("\n")}`);
 			}
+		}
+		// ---- right after an import into the big club (baseline: the quiet-day figures above)
+		if (IMPORT_MORE > 0) {
+			await importClients(running, club, admin, IMPORT_MORE);
+			await searchLatency(baseUrl, admin, club.club.id, club.viewer, `right after importing ${IMPORT_MORE.toLocaleString("en")} more into the ${seeded.toLocaleString("en")}-client club`);
 		}
 		// ---- creation with and without duplicate detection (interleaved rounds, same club, same indexes)
 		const clients: any = brokers[0].getLocalService("clients");
