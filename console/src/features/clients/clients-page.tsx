@@ -2,7 +2,7 @@
  * Clients: one search box (name, e-mail, phone, as you type), filters, the list (virtualised,
  * pages of 100 fetched as it scrolls), selection for bulk moves and tags, CSV export.
  */
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
@@ -17,6 +17,12 @@ import { toQuery, useClients, type ClientFilters } from "./api";
 import { BulkActions } from "./bulk-actions";
 
 const ROW_HEIGHT = 44;
+/**
+ * Rows rendered beyond the visible ones, each side. 50 made every page of results render
+ * about 70 rows before the first could show (a search with 100+ hits: 532-948 ms from the
+ * last keystroke at 200k clients, against 165-190 ms for a search with a few hits).
+ */
+const OVERSCAN_ROWS = 10;
 const col = createColumnHelper<Client>();
 
 export function ClientsPage() {
@@ -24,23 +30,21 @@ export function ClientsPage() {
 	const search = useSearch({ from: "/clients" }) as ClientFilters;
 	const navigate = useNavigate({ from: "/clients" });
 	const canWrite = useCan("staff");
-	const [typed, setTyped] = useState(search.q ?? "");
 	const [selected, setSelected] = useState<Map<string, string>>(new Map());
 	useEffect(() => {
 		document.title = `${t("nav.clients")} · Clubhouse`;
 	}, [t]);
 
-	// As you type: the list follows the box 100 ms after the last keystroke (the query starts at
-	// once; the URL follows, so that the search can be shared and survives a reload).
+	// As you type: the list follows the box SEARCH_DEBOUNCE_MS after the last keystroke (the
+	// query starts at once; the URL follows, so that the search can be shared and survives a reload).
 	const [q, setQ] = useState(search.q ?? "");
-	useEffect(() => {
-		if (q === typed) return;
-		const timer = setTimeout(() => {
+	const onSearch = useCallback(
+		(typed: string) => {
 			setQ(typed);
 			void navigate({ search: prev => ({ ...prev, q: typed || undefined }), replace: true });
-		}, 100);
-		return () => clearTimeout(timer);
-	}, [typed, q, navigate]);
+		},
+		[navigate],
+	);
 
 	const setFilter = (patch: Partial<ClientFilters>) => void navigate({ search: prev => ({ ...prev, ...patch }), replace: true });
 	const filters = useMemo(() => ({ ...search, q: q || undefined }), [search, q]);
@@ -106,7 +110,7 @@ export function ClientsPage() {
 	const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), getRowId: r => r.id });
 
 	const scrollRef = useRef<HTMLDivElement>(null);
-	const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 50 });
+	const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: OVERSCAN_ROWS });
 	const items = virtualizer.getVirtualItems();
 	const lastIndex = items.length ? items[items.length - 1].index : 0;
 	useEffect(() => {
@@ -129,10 +133,7 @@ export function ClientsPage() {
 				)}
 			</PageHeader>
 			<div className="toolbar" role="search">
-				<SearchField className="search" value={typed} onChange={setTyped} aria-label={t("clients.search")}>
-					<Label className="visually-hidden">{t("clients.search")}</Label>
-					<Input placeholder={t("clients.searchPlaceholder")} />
-				</SearchField>
+				<SearchBox initial={search.q ?? ""} onSearch={onSearch} />
 				<Filters search={search} setFilter={setFilter} enabled={listed} />
 			</div>
 			{canWrite && <BulkActions selected={selected} onDone={() => setSelected(new Map())} />}
@@ -182,6 +183,33 @@ export function ClientsPage() {
 				{list.isPending ? "" : list.hasNextPage ? t("clients.shownMore", { count: rows.length }) : t("clients.shown", { count: rows.length })}
 			</p>
 		</div>
+	);
+}
+
+const SEARCH_DEBOUNCE_MS = 100;
+
+/**
+ * The search box keeps what is typed to itself: a keystroke re-renders the box only, never
+ * the list's rows (at a 60 ms typing pace, re-rendering the page's rows on every key kept the
+ * main thread busy when the answer arrived). `onSearch` gets the text once typing pauses.
+ */
+function SearchBox({ initial, onSearch }: { initial: string; onSearch: (typed: string) => void }) {
+	const { t } = useTranslation();
+	const [typed, setTyped] = useState(initial);
+	const sent = useRef(initial);
+	useEffect(() => {
+		if (typed === sent.current) return;
+		const timer = setTimeout(() => {
+			sent.current = typed;
+			onSearch(typed);
+		}, SEARCH_DEBOUNCE_MS);
+		return () => clearTimeout(timer);
+	}, [typed, onSearch]);
+	return (
+		<SearchField className="search" value={typed} onChange={setTyped} aria-label={t("clients.search")}>
+			<Label className="visually-hidden">{t("clients.search")}</Label>
+			<Input placeholder={t("clients.searchPlaceholder")} />
+		</SearchField>
 	);
 }
 
