@@ -1,6 +1,9 @@
 /**
- * The one place where the environment becomes configuration.
- * Every variable is listed in README.md ("Configuration"); nothing else reads process.env.
+ * The one place where the environment becomes configuration: readEnv() turns it into an Env,
+ * brokerOptions() into a node's Moleculer options (lib/node.ts builds the node from both).
+ * Every variable is listed in README.md ("Configuration"). Services, mixins and lib read the
+ * environment only through readEnv(); index.ts alone sets DATABASE_URL and PLATFORM_API_KEY
+ * for the embedded default before reading it again.
  */
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +15,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 export interface Env {
 	/** Moleculer transporter URL (e.g. nats://localhost:4222). Unset: one process, no transporter. */
 	transporter: string | null;
-	/** Postgres URL. Unset (and not embedded): the embedded PostgreSQL under DATA_DIR is started. */
+	/** Postgres URL. Unset: `npm start` starts the embedded PostgreSQL under DATA_DIR and uses it. */
 	databaseUrl: string | null;
 	/** Which services this node runs. */
 	services: ServiceName[];
@@ -22,9 +25,9 @@ export interface Env {
 	namespace: string;
 	logLevel: string;
 	dataDir: string;
-	/** Key that may create clubs and register verified profiles. Embedded default: generated once. */
+	/** Key that may create clubs and register verified profiles. Embedded default: generated once into DATA_DIR/platform-key. */
 	platformApiKey: string | null;
-	/** Max pooled connections per service. */
+	/** Max pooled connections per service (import adds one per chunk in flight). */
 	dbPoolMax: number;
 	/** "auto": each service connects with its own role limited to its schema (when the user may create roles); "off": not. */
 	dbServiceRoles: "auto" | "off";
@@ -34,7 +37,7 @@ export interface Env {
 	importChunkRows: number;
 	/** Chunks one import worker handles at once (unacked messages it holds). */
 	importMaxInFlight: number;
-	/** Seconds the gateway caches a resolved API key (revocations are also pushed by event). */
+	/** Milliseconds a gateway caches a resolved API key or staff session (a revocation drops it on every gateway at once, lib/gateways.ts). */
 	keyCacheMs: number;
 	/** How long a bus call may take before it fails (ms). */
 	requestTimeoutMs: number;

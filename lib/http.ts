@@ -24,7 +24,3 @@ export function noContent(ctx: Context<unknown, any>): null {
 	ctx.meta.$statusCode = 204;
 	return null;
 }
-
-export function clubOf(ctx: Context<unknown, any>): string {
-	return ctx.meta.clubId as string;
-}

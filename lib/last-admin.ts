@@ -5,9 +5,21 @@
  * takes one advisory lock per club, shared by both services, then counts its own admins in
  * that transaction and asks the other service for its committed count. Every such change
  * holds the same lock until it commits, so two of them never both see "one left".
+ *
+ * The other service's count is a call made while holding the lock (CONTRIBUTING.md's rule for
+ * calls inside a transaction): its answer decides the write, the callee only reads committed
+ * rows and takes no lock, and the call (`countUnderAdminLock`) has no retry and a timeout
+ * shorter than the lock_timeout every such transaction waits with, so a holder stuck on the
+ * call gives the lock up before the next change waiting for it gives up.
  */
+import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { ConflictError } from "./errors";
+
+/** How long an admin-removing change waits for the club's lock (and any row lock after it). */
+export const ADMIN_LOCK_TIMEOUT_MS = 10_000;
+/** The other service's count under the lock: answered well within the lock_timeout, or the change fails. */
+export const ADMIN_COUNT_TIMEOUT_MS = 5_000;
 
 const LOCK_CLASS = 0x41444d4e; // "ADMN"
 
@@ -19,7 +31,13 @@ function clubKey(clubId: string): number {
 
 /** Serialises the club's admin-removing changes until the transaction ends. */
 export async function lockClubAdmins(trx: Knex.Transaction, clubId: string): Promise<void> {
+	await trx.raw(`SET LOCAL lock_timeout = '${ADMIN_LOCK_TIMEOUT_MS}ms'`);
 	await trx.raw("SELECT pg_advisory_xact_lock(?::int, ?::int)", [LOCK_CLASS, clubKey(clubId)]);
+}
+
+/** The other service's committed admin count (`clubs.countAdminKeys` / `staff.countActiveAdmins`), asked under the lock. */
+export async function countUnderAdminLock(ctx: Context<any, any>, action: "clubs.countAdminKeys" | "staff.countActiveAdmins", clubId: string): Promise<number> {
+	return ctx.call<number, Record<string, never>>(action, {}, { meta: { clubId }, retries: 0, timeout: ADMIN_COUNT_TIMEOUT_MS });
 }
 
 export function lastAdminError(): ConflictError {

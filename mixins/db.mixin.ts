@@ -12,6 +12,7 @@ import knex, { type Knex } from "knex";
 import pg from "pg";
 import type { ServiceSchema } from "moleculer";
 import { readEnv } from "../moleculer.config";
+import { defineMixin, type AppService } from "../lib/service";
 
 // pg returns bigint (int8) and numeric as strings; our bigints are money and counts far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, v => Number(v));
@@ -151,8 +152,9 @@ export async function serviceRoleUrl(url: string, schema: string, appendOnly: st
 
 export function DbMixin(opts: DbMixinOptions): Partial<ServiceSchema> {
 	const folder = opts.folder ?? opts.schema;
-	return {
-		async started(this: any) {
+	// db is null once stopped (the mixin's members promise a Knex to the running service).
+	return defineMixin<AppService & Omit<DbMembers, "db"> & { db: Knex | null }>({
+		async started() {
 			const url = databaseUrl();
 			const applied = await migrate(url, opts.schema, folder, opts.dir);
 			if (applied.length) this.logger.info(`Schema '${opts.schema}': applied ${applied.join(", ")}`);
@@ -164,11 +166,11 @@ export function DbMixin(opts: DbMixinOptions): Partial<ServiceSchema> {
 				pool: { min: 0, max: Math.max(2, opts.poolMax ?? readEnv().dbPoolMax) },
 			});
 		},
-		async stopped(this: any) {
+		async stopped() {
 			// Whatever still uses the pool finishes first (the outbox relay), whichever mixin stops first.
-			for (const close of (this.beforeDbClose ?? []) as Array<() => Promise<void>>) await close();
+			for (const close of this.beforeDbClose ?? []) await close();
 			if (this.db) await this.db.destroy();
 			this.db = null;
 		},
-	};
+	});
 }

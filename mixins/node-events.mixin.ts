@@ -18,7 +18,7 @@ import type { ServiceSchema } from "moleculer";
 import { defineMixin, type AppEvent, type AppService } from "../lib/service";
 
 /** The listener group of a node's copy of a service: its own, so it hears every event. */
-export const nodeGroup = (service: string, nodeID: string) => `${service}@${nodeID}`;
+const nodeGroup = (service: string, nodeID: string) => `${service}@${nodeID}`;
 
 export function NodeEventsMixin(): Partial<ServiceSchema> {
 	return defineMixin<AppService>({

@@ -28,8 +28,13 @@
  */
 import crypto from "node:crypto";
 import type { Knex } from "knex";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import { readEnv } from "../moleculer.config";
+import { defineMixin, type AppService } from "../lib/service";
+import type { DbMembers } from "./db.mixin";
+import * as q from "./outbox.queries";
+
+export { createOutboxTable, dropOutboxTable } from "./outbox.queries";
 
 export const OUTBOX_CHANNEL = "outbox.entries";
 
@@ -78,31 +83,6 @@ const KEEP_PUBLISHED_MS = 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const MAX_BACKOFF_MS = 30_000;
 
-/** Migration helper: the service's own outbox table (in the schema the migration runs for). */
-export async function createOutboxTable(knex: Knex, schema: string): Promise<void> {
-	await knex.schema.withSchema(schema).createTable("outbox", t => {
-		t.uuid("club_id").notNullable();
-		t.uuid("id").notNullable();
-		t.timestamp("at", { useTz: true, precision: 3 }).notNullable();
-		t.text("service").notNullable();
-		t.text("action").notNullable();
-		t.jsonb("actor").notNullable();
-		t.text("request_id");
-		t.text("target_type").notNullable();
-		t.text("target_id").notNullable();
-		t.jsonb("changes");
-		t.jsonb("event");
-		t.timestamp("published_at", { useTz: true, precision: 3 });
-		t.primary(["club_id", "id"]);
-	});
-	// What the relay scans: only unpublished rows are in it, so it stays small.
-	await knex.raw(`CREATE INDEX outbox_unpublished ON ??.outbox (club_id, at) WHERE published_at IS NULL`, [schema]);
-	await knex.raw(`CREATE INDEX outbox_published ON ??.outbox (club_id, published_at) WHERE published_at IS NOT NULL`, [schema]);
-}
-
-export async function dropOutboxTable(knex: Knex, schema: string): Promise<void> {
-	await knex.schema.withSchema(schema).dropTableIfExists("outbox");
-}
 
 /** Who made the change: the gateway's actor (key, staff member, platform), else the bus caller. */
 export function actorOf(ctx: Context<any, any>): Actor {
@@ -122,21 +102,8 @@ export function serviceContext(service: { name: string; broker: { nodeID: string
 	return { meta: { clubId }, caller: service.name, nodeID: service.broker.nodeID, requestID: null } as unknown as Context<any, any>;
 }
 
-interface OutboxRow {
-	club_id: string;
-	id: string;
-	at: Date;
-	service: string;
-	action: string;
-	actor: Actor;
-	request_id: string | null;
-	target_type: string;
-	target_id: string;
-	changes: Record<string, [unknown, unknown]> | null;
-	event: { type: string; data: unknown } | null;
-}
 
-function toMessage(r: OutboxRow): OutboxMessage {
+function toMessage(r: q.OutboxRow): OutboxMessage {
 	return {
 		id: r.id,
 		clubId: r.club_id,
@@ -182,7 +149,7 @@ function rootTransaction(trx: any): any {
 }
 
 /** A consumer of `outbox.entries` in its own group (one delivery per group). Throwing retries the message. */
-export function outboxConsumer(group: string, handler: (this: any, msg: OutboxMessage) => Promise<unknown>) {
+export function outboxConsumer<T = unknown>(group: string, handler: (this: T, msg: OutboxMessage) => Promise<unknown>) {
 	return {
 		group,
 		maxInFlight: 32,
@@ -225,16 +192,42 @@ export interface OutboxMembers {
 	outboxPause(paused: boolean): void;
 }
 
+/** The relay's own methods and state, on the service's `this`. */
+interface RelayMembers {
+	outboxRun(): Promise<void>;
+	outboxRelayBatch(): Promise<{ taken: number; failed: number }>;
+	outboxPublish(msg: OutboxMessage): Promise<void>;
+	outboxPrune(): Promise<void>;
+	outboxStop(): Promise<void>;
+	outbox: RelayState;
+}
+
+interface RelayState {
+	running: Promise<void> | null;
+	again: boolean;
+	stopped: boolean;
+	paused: boolean;
+	backoffMs: number;
+	retryTimer: NodeJS.Timeout | null;
+	pollTimer: NodeJS.Timeout | null;
+	prunedAt: number;
+}
+
+/** The broker as @moleculer/channels extends it at run time. */
+type ChannelsBroker = ServiceBroker & { sendToChannel(channel: string, payload: unknown, opts?: Record<string, unknown>): Promise<unknown> };
+
+type OutboxThis = AppService & DbMembers & OutboxMembers & RelayMembers;
+
 export function OutboxMixin(): Partial<ServiceSchema> {
-	return {
+	return defineMixin<OutboxThis>({
 		methods: {
 			/** Writes the change's entry (or entries) in the caller's transaction; published after commit. */
-			recordChange(this: any, trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
+			recordChange(trx: Knex | Knex.Transaction, ctx: Context<any, any>, entry: ChangeEntry | ChangeEntry[]): Promise<void> {
 				return this.recordChanges(trx, (Array.isArray(entry) ? entry : [entry]).map(e => ({ ctx, entry: e })));
 			},
 
 			/** The same for entries of several callers at once (a batch of their changes in one transaction). */
-			async recordChanges(this: any, trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void> {
+			async recordChanges(trx: Knex | Knex.Transaction, list: Array<{ ctx: Context<any, any>; entry: ChangeEntry }>): Promise<void> {
 				if (!list.length) return;
 				const at = new Date();
 				const rows = list.map(({ ctx, entry: e }) => {
@@ -254,7 +247,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 						event: e.event ? JSON.stringify(e.event) : null,
 					};
 				});
-				for (let i = 0; i < rows.length; i += 1000) await trx("outbox").insert(rows.slice(i, i + 1000));
+				await q.insertEntries(trx, rows);
 				const root = rootTransaction(trx);
 				const committed: Promise<unknown> | undefined = root?.executionPromise;
 				if (committed && typeof committed.then === "function") committed.then(() => this.outboxWake(), () => undefined);
@@ -262,7 +255,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			},
 
 			/** Runs the relay now (or again right after the run in progress). */
-			outboxWake(this: any): void {
+			outboxWake(): void {
 				const s = this.outbox;
 				if (!s || s.stopped) return;
 				if (s.running) {
@@ -275,7 +268,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 				});
 			},
 
-			async outboxRun(this: any): Promise<void> {
+			async outboxRun(): Promise<void> {
 				const s = this.outbox;
 				try {
 					do {
@@ -300,28 +293,26 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			},
 
 			/** One relay run: takes unpublished rows nobody else holds, publishes them, marks the published ones. */
-			async outboxRelayBatch(this: any): Promise<{ taken: number; failed: number }> {
+			async outboxRelayBatch(): Promise<{ taken: number; failed: number }> {
 				return this.db.transaction(async (trx: Knex.Transaction) => {
-					const rows: OutboxRow[] = await trx("outbox").whereNull("published_at").orderBy("at").limit(RELAY_BATCH).forUpdate().skipLocked();
+					const rows = await q.takeUnpublished(trx, RELAY_BATCH);
 					if (!rows.length) return { taken: 0, failed: 0 };
 					const results = await Promise.allSettled(rows.map(r => this.outboxPublish(toMessage(r))));
 					const done = rows.filter((_, i) => results[i].status === "fulfilled");
 					const failed = results.find(r => r.status === "rejected") as PromiseRejectedResult | undefined;
 					if (failed) this.logger.debug("Outbox publish failed:", failed.reason);
 					if (done.length) {
-						await trx("outbox")
-							.whereIn(["club_id", "id"], done.map(r => [r.club_id, r.id]))
-							.update({ published_at: trx.raw("date_trunc('milliseconds', now())") });
+						await q.markPublished(trx, done);
 					}
 					return { taken: rows.length, failed: rows.length - done.length };
 				});
 			},
 
 			/** One message out: JetStream with msgID = id, or straight to the local consumers (awaited). */
-			async outboxPublish(this: any, msg: OutboxMessage): Promise<void> {
+			async outboxPublish(msg: OutboxMessage): Promise<void> {
 				if (relaysOverJetStream(this.broker)) {
 					await ensureOutboxStream(this.broker);
-					await this.broker.sendToChannel(OUTBOX_CHANNEL, msg, { msgID: msg.id });
+					await (this.broker as ChannelsBroker).sendToChannel(OUTBOX_CHANNEL, msg, { msgID: msg.id });
 					return;
 				}
 				const handlers: Array<Promise<unknown>> = [];
@@ -333,16 +324,13 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 				await Promise.all(handlers);
 			},
 
-			async outboxPrune(this: any): Promise<void> {
+			async outboxPrune(): Promise<void> {
 				this.outbox.prunedAt = Date.now();
-				await this.db("outbox")
-					.whereNotNull("published_at")
-					.where("published_at", "<", new Date(Date.now() - KEEP_PUBLISHED_MS))
-					.delete();
+				await q.prunePublished(this.db, new Date(Date.now() - KEEP_PUBLISHED_MS));
 			},
 
 			/** No more runs; waits for the one in progress (rows it could not finish stay for the next run). */
-			async outboxStop(this: any): Promise<void> {
+			async outboxStop(): Promise<void> {
 				const s = this.outbox;
 				s.stopped = true;
 				if (s.pollTimer) clearInterval(s.pollTimer);
@@ -352,19 +340,19 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			},
 
 			/** Tests: stop relaying (as if the node died right after its commits) or resume. */
-			outboxPause(this: any, paused: boolean): void {
+			outboxPause(paused: boolean): void {
 				this.outbox.paused = paused;
 				if (!paused) this.outboxWake();
 			},
 		},
 
-		created(this: any) {
+		created() {
 			this.outbox = { running: null, again: false, stopped: false, paused: false, backoffMs: 0, retryTimer: null, pollTimer: null, prunedAt: Date.now() };
 			// The relay stops before the pool closes (db.mixin.ts), whichever mixin stops first.
 			this.beforeDbClose = [...(this.beforeDbClose ?? []), () => this.outboxStop()];
 		},
 
-		started(this: any) {
+		started() {
 			const s = this.outbox;
 			s.stopped = false;
 			s.pollTimer = setInterval(() => this.outboxWake(), readEnv().outboxPollMs);
@@ -373,8 +361,8 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			setImmediate(() => this.outboxWake());
 		},
 
-		stopped(this: any) {
+		stopped() {
 			return this.outboxStop();
 		},
-	};
+	});
 }

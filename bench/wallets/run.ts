@@ -14,6 +14,9 @@
  *   gateway   POST /api/v1/wallets/:id/debit with Idempotency-Key over HTTP, sent by a load
  *             process of its own (bench/wallets/load.ts, keep-alive node:http), as real
  *             clients are: in this process its CPU would be taken from the server's.
+ *             Its floor, measured first: GET /health from the same load process (no auth, no
+ *             database): what HTTP alone costs on this machine in this run.
+ * Each keyed phase also prints the group commit's batches (count and mean size).
  * Goal: >= 1,000 debits/s on ONE wallet through the gateway at 32 in flight, exact final
  * balance; the bus figure of the same run is its baseline.
  * After every phase the balances are checked against the expected sums, and the club's
@@ -34,9 +37,9 @@ const WALLETS = 100;
 const AMOUNT = 3;
 const HOT_ONLY = !!process.env.BENCH_HOT_ONLY;
 /** Runs bench/wallets/load.ts in a child process (the load must not share the server's CPU budget). */
-function loadProcess(o: { url: string; key: string; run: string; wallets: string; n: number; c: number; amount: number }): Promise<{ seconds: number; statuses: Record<number, number> }> {
+function loadProcess(o: { url: string; key: string; run: string; wallets: string; n: number; c: number; amount: number; health?: boolean }): Promise<{ seconds: number; statuses: Record<number, number> }> {
 	return new Promise((resolve, reject) => {
-		const env = { ...process.env, LOAD_URL: o.url, LOAD_KEY: o.key, LOAD_RUN: o.run, LOAD_WALLETS: o.wallets, LOAD_N: String(o.n), LOAD_C: String(o.c), LOAD_AMOUNT: String(o.amount) };
+		const env = { ...process.env, LOAD_URL: o.url, LOAD_KEY: o.key, LOAD_RUN: o.run, LOAD_WALLETS: o.wallets, LOAD_N: String(o.n), LOAD_C: String(o.c), LOAD_AMOUNT: String(o.amount), LOAD_HEALTH: o.health ? "1" : "" };
 		const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, "load.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
 		let out = "";
 		child.stdout.on("data", d => (out += d));
@@ -104,9 +107,24 @@ async function main(): Promise<void> {
 			if (!rec.ok) fail(`${what}: reconciliation found ${rec.mismatches.length} mismatches`);
 			return `checked ${expected.size} balances, reconciliation ok (${rec.checkedEntries} entries)`;
 		};
-		const record = (name: string, path: string, seconds: number, note: string) => {
+		const batcher = (broker.getLocalService("wallets") as any).batcher as { stats: { batches: number; debits: number } };
+		let seen = { ...batcher.stats };
+		let cpu = process.cpuUsage();
+		const serverCpu = () => {
+			const d = process.cpuUsage(cpu);
+			cpu = process.cpuUsage();
+			return `; server CPU ${((d.user + d.system) / 1000 / N).toFixed(2)} ms each`;
+		};
+		const batches = () => {
+			const now = { ...batcher.stats };
+			const b = now.batches - seen.batches;
+			const d = now.debits - seen.debits;
+			seen = now;
+			return b ? `; ${b} batches, mean ${(d / b).toFixed(1)} debits` : "";
+		};
+		const record = (name: string, path: string, seconds: number, note: string, unit = "debits/s") => {
 			rows.push([name, path, N / seconds, note]);
-			console.log(`  ${name.padEnd(22)} ${path.padEnd(8)} ${(N / seconds).toFixed(0).padStart(6)} debits/s  (${seconds.toFixed(2)} s)  ${note}`);
+			console.log(`  ${name.padEnd(22)} ${path.padEnd(8)} ${(N / seconds).toFixed(0).padStart(6)} ${unit}  (${seconds.toFixed(2)} s)  ${note}${serverCpu()}${batches()}`);
 		};
 
 		// Baseline: the same movement in raw SQL, same pool size, no idempotency, no broker.
@@ -114,6 +132,7 @@ async function main(): Promise<void> {
 		const debitSql = `WITH w AS (UPDATE wallets SET balance = balance - ? WHERE club_id = ? AND id = ? AND balance >= ? RETURNING id, balance)
 			INSERT INTO transactions (id, club_id, wallet_id, type, amount, balance_after) SELECT ?, ?, w.id, 'debit', ?, w.balance FROM w RETURNING id`;
 		for (const [label, pick] of ([["baseline raw SQL hot", () => hot], ["baseline raw SQL 100", (i: number) => wallets[i % WALLETS]]] as const).slice(0, HOT_ONLY ? 1 : 2)) {
+			cpu = process.cpuUsage();
 			const s = await pump(N, C, async i => {
 				const w = pick(i);
 				await raw.transaction(async trx => {
@@ -129,6 +148,7 @@ async function main(): Promise<void> {
 		// The booking system's path: wallets.debit on the bus (in-process), keyed.
 		for (const [label, pick] of ([["hot wallet", () => hot], ["100 wallets", (i: number) => wallets[i % WALLETS]]] as const).slice(0, HOT_ONLY ? 1 : 2)) {
 			const run = crypto.randomBytes(3).toString("hex");
+			cpu = process.cpuUsage();
 			const s = await pump(N, C, async i => {
 				const w = pick(i);
 				const t: any = await broker.call("wallets.debit", { walletId: w, amount: AMOUNT, idempotencyKey: `bus-${run}-${i}`, reference: `booking-${i}` }, meta);
@@ -138,9 +158,18 @@ async function main(): Promise<void> {
 			record(label, "bus", s, await check(label));
 		}
 
+		// The gateway's floor in this run: GET /health (no auth, no database) from the same load process.
+		{
+			cpu = process.cpuUsage();
+			const { seconds, statuses } = await loadProcess({ url: running.baseUrl, key: club.staff, run: "health", wallets: hot, n: N, c: C, amount: AMOUNT, health: true });
+			if (statuses[200] !== N) fail(`GET /health: ${JSON.stringify(statuses)}`);
+			record("floor GET /health", "gateway", seconds, "no auth, no database", "requests/s");
+		}
+
 		// Through the gateway: HTTP + auth + Idempotency-Key header, from a load process of its own.
 		for (const [label, targets] of ([["hot wallet", [hot]], ["100 wallets", wallets]] as const).slice(0, HOT_ONLY ? 1 : 2)) {
 			const run = crypto.randomBytes(3).toString("hex");
+			cpu = process.cpuUsage();
 			const { seconds, statuses } = await loadProcess({ url: running.baseUrl, key: club.staff, run, wallets: targets.join(","), n: N, c: C, amount: AMOUNT });
 			if (statuses[201] !== N) fail(`gateway debits: ${JSON.stringify(statuses)}`);
 			for (let i = 0; i < N; i++) expected.set(targets[i % targets.length], expected.get(targets[i % targets.length])! - AMOUNT);
@@ -150,8 +179,10 @@ async function main(): Promise<void> {
 		const hotBus = rows.find(r => r[0] === "hot wallet" && r[1] === "bus")![2];
 		const hotGateway = rows.find(r => r[0] === "hot wallet" && r[1] === "gateway")![2];
 		const hotSql = rows.find(r => r[0] === "baseline raw SQL hot")![2];
+		const healthFloor = rows.find(r => r[0] === "floor GET /health")![2];
 		console.log(`\nhot wallet on the bus: ${hotBus.toFixed(0)} debits/s; ${((hotBus / hotSql) * 100).toFixed(0)}% of the raw-SQL baseline on the same row`);
 		console.log(`hot wallet through the gateway: ${hotGateway.toFixed(0)} debits/s (goal >= 1000: ${hotGateway >= 1000 ? "met" : "NOT met"}); ${((hotGateway / hotBus) * 100).toFixed(0)}% of the bus, same run; final balances exact`);
+		console.log(`gateway floor (GET /health, same load process): ${healthFloor.toFixed(0)} requests/s`);
 	} finally {
 		await running.stop();
 		await pg.stop();

@@ -20,7 +20,6 @@ import { isCalendarDate } from "../dates";
 export { normalizeCountry, fold } from "./country";
 
 export type Gender = "female" | "male" | "other";
-export const GENDERS: readonly Gender[] = ["female", "male", "other"];
 export type Language = "en" | "fr" | "es" | "de" | "it";
 
 export interface FieldError {

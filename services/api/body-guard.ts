@@ -16,7 +16,7 @@
 import { BadRequestError, invalid } from "../../lib/errors";
 
 /** The deepest nesting a body may have (the API's deepest body has 3 levels). */
-export const MAX_BODY_DEPTH = 32;
+const MAX_BODY_DEPTH = 32;
 const PROTO_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /** Throws the 400/422 for a body that is too deep or holds a prototype key; otherwise nothing. */

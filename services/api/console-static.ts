@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { defineMixin } from "../../lib/service";
 
 export const CONSOLE_DIST = path.resolve(__dirname, "..", "..", "console", "dist");
 
@@ -107,8 +108,8 @@ export function consoleHandler(dist = CONSOLE_DIST) {
 }
 
 /** Mixin for the gateway: moleculer-web hands every request no route answered to `this.serve`. */
-export const ConsoleStaticMixin = {
-	created(this: any) {
+export const ConsoleStaticMixin = defineMixin<{ serve: ReturnType<typeof consoleHandler> }>({
+	created() {
 		this.serve = consoleHandler();
 	},
-};
+});

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
 /** Longest URL (path and query) the gateway reads. */
-export const MAX_URL_CHARS = 8192;
+const MAX_URL_CHARS = 8192;
 
 function errorBody(code: number, name: string, type: string, message: string): string {
 	return JSON.stringify({ name, message, code, type });

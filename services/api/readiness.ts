@@ -5,22 +5,38 @@
  * get a 404 for up to a second: a route not yet mounted is mounted now, or the node is not ready.
  */
 
+import type { RestAction } from "../../lib/openapi";
+
+interface Registry {
+	getServiceList(opts: { withActions: boolean }): unknown[];
+}
+
 interface Gateway {
 	aliases: Array<{ action?: string; _generated?: boolean }>;
-	broker: { started: boolean; registry: { getServiceList(opts: { withActions: boolean }): Array<{ actions?: Record<string, any> }> } };
+	broker: { started: boolean; registry: Registry };
 	refreshAliases(): void;
+}
+
+/**
+ * The published REST actions the registry knows, on any node (what the gateway mounts and the
+ * OpenAPI document lists). Moleculer's typings name the list's field `action`; it is `actions`.
+ */
+export function publishedRestActions(registry: Registry): RestAction[] {
+	const found: RestAction[] = [];
+	for (const svc of registry.getServiceList({ withActions: true }) as Array<{ actions?: Record<string, any> }>) {
+		for (const a of Object.values<any>(svc.actions ?? {})) {
+			if (a.rest && (a.visibility == null || a.visibility === "published")) found.push(a);
+		}
+	}
+	return found;
 }
 
 /** REST actions of the registry whose route this gateway has not mounted. */
 function unmounted(gw: Gateway): string[] {
 	const mounted = new Set(gw.aliases.filter(a => a._generated).map(a => a.action));
-	const missing: string[] = [];
-	for (const svc of gw.broker.registry.getServiceList({ withActions: true })) {
-		for (const a of Object.values<any>(svc.actions ?? {})) {
-			if (a.rest && (a.visibility == null || a.visibility === "published") && !mounted.has(a.name)) missing.push(a.name);
-		}
-	}
-	return missing;
+	return publishedRestActions(gw.broker.registry)
+		.map(a => a.name)
+		.filter(name => !mounted.has(name));
 }
 
 /** `started` and `routes` checks for /ready ("ok" when good). */

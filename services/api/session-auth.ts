@@ -23,19 +23,21 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors";
 import { readEnv } from "../../moleculer.config";
 import { sha256Hex } from "../../lib/hash";
-import { SESSION_COOKIE, type SessionIdentity } from "../staff/staff.types";
+import { SESSION_COOKIE } from "../../lib/session-cookie";
+import { defineMixin } from "../../lib/service";
+import type { ResolveSessionAnswer, ResolveSessionParams, SessionIdentity } from "../staff/staff.contract";
+import type { GatewayThis, Req } from "./gateway.types";
+import { cachedLookup, forgetLookup, type IdentityCache } from "./identity-cache";
 
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
-type Req = IncomingMessage & { $action?: any; $keyId?: string };
-
 /** The session cookie's value: null when there is none, "" when it is not one we could have set. */
-export function sessionToken(req: IncomingMessage): string | null {
+function sessionToken(req: IncomingMessage): string | null {
 	const header = req.headers.cookie;
 	if (!header) return null;
 	let found: string | null = null;
@@ -55,12 +57,12 @@ function firstForwarded(req: IncomingMessage, name: string): string | undefined 
 	return s?.split(",")[0]?.trim() || undefined;
 }
 
-export function isHttps(req: IncomingMessage): boolean {
+function isHttps(req: IncomingMessage): boolean {
 	return !!(req.socket as TLSSocket).encrypted || firstForwarded(req, "x-forwarded-proto")?.toLowerCase() === "https";
 }
 
 /** The origins this request may come from: scheme://Host as received, and as a proxy forwarded it. */
-export function ownOrigins(req: IncomingMessage): string[] {
+function ownOrigins(req: IncomingMessage): string[] {
 	const host = req.headers.host ?? "";
 	const direct = `${(req.socket as TLSSocket).encrypted ? "https" : "http"}://${host}`;
 	const forwarded = `${isHttps(req) ? "https" : "http"}://${firstForwarded(req, "x-forwarded-host") ?? host}`;
@@ -68,7 +70,7 @@ export function ownOrigins(req: IncomingMessage): string[] {
 }
 
 /** 403 CSRF for a write whose Origin is present and not ours. */
-export function checkOrigin(req: IncomingMessage): void {
+function checkOrigin(req: IncomingMessage): void {
 	if (!WRITES.has(req.method ?? "")) return;
 	const origin = req.headers.origin;
 	if (origin === undefined) return;
@@ -77,25 +79,40 @@ export function checkOrigin(req: IncomingMessage): void {
 	}
 }
 
-export const SessionAuthMixin: Partial<ServiceSchema> = {
+/** What SessionAuthMixin gives the gateway's `this`. */
+export interface SessionAuthMembers {
+	sessionRequest(ctx: Context<any, any>, req: Req): void;
+	sessionIdentity(ctx: Context<any, any>, req: Req): Promise<SessionIdentity | null>;
+	resolveSession(ctx: Context, hash: string): Promise<SessionIdentity | null>;
+	sessionLookupCache(): IdentityCache<SessionIdentity | null>;
+	forgetSessionHashes(hashes: string[]): void;
+}
+
+export interface SessionAuthState {
+	sessionCache: Map<string, { identity: SessionIdentity | null; expires: number }>;
+	sessionLookups: Map<string, Promise<SessionIdentity | null>>;
+	sessionCacheMs: number;
+}
+
+export const SessionAuthMixin = defineMixin<GatewayThis>({
 	actions: {
 		/** Internal: drop ended sessions from this gateway's cache now (staff calls every gateway). */
 		forgetSessions: {
 			tenant: false,
 			visibility: "public",
 			params: { tokenHashes: { type: "array", items: { type: "string", length: 64 }, max: 100_000 } },
-			handler(this: any, ctx: Context<{ tokenHashes: string[] }>) {
+			handler(ctx: Context<{ tokenHashes: string[] }>) {
 				this.forgetSessionHashes(ctx.params.tokenHashes);
 				return true;
 			},
 		},
-	} as any,
+	},
 
 	events: {
 		/** Ended sessions are refused at once on every gateway node. */
 		"staff.sessionsEnded": {
 			params: { tokenHashes: { type: "array", items: "string" } },
-			handler(this: any, ctx: Context<{ tokenHashes: string[] }>) {
+			handler(ctx: Context<{ tokenHashes: string[] }>) {
 				this.forgetSessionHashes(ctx.params.tokenHashes);
 			},
 		},
@@ -103,7 +120,7 @@ export const SessionAuthMixin: Partial<ServiceSchema> = {
 
 	methods: {
 		/** For the sign-in and sign-out routes: the scheme, the cookie's hash, and the CSRF rule. */
-		sessionRequest(this: any, ctx: Context<any, any>, req: Req) {
+		sessionRequest(ctx: Context<any, any>, req: Req) {
 			if (!req.$action?.session) return;
 			checkOrigin(req);
 			ctx.meta.https = isHttps(req);
@@ -115,7 +132,7 @@ export const SessionAuthMixin: Partial<ServiceSchema> = {
 		 * The identity of the request's session cookie (null when it has none). A cookie
 		 * that is unknown, signed out or idle too long is a 401; a cross-site write a 403.
 		 */
-		async sessionIdentity(this: any, ctx: Context<any, any>, req: Req): Promise<SessionIdentity | null> {
+		async sessionIdentity(ctx: Context<any, any>, req: Req): Promise<SessionIdentity | null> {
 			const token = sessionToken(req);
 			if (token === null) return null;
 			const identity = token ? await this.resolveSession(ctx, sha256Hex(token)) : null;
@@ -124,39 +141,24 @@ export const SessionAuthMixin: Partial<ServiceSchema> = {
 			return identity;
 		},
 
-		/** Token hash -> identity, cached like keys; one lookup per session at a time. */
-		async resolveSession(this: any, ctx: Context, hash: string): Promise<SessionIdentity | null> {
-			const now = Date.now();
-			const hit = this.sessionCache.get(hash);
-			if (hit && hit.expires > now) return hit.identity;
-			const pending: Promise<SessionIdentity | null> | undefined = this.sessionLookups.get(hash);
-			if (pending) return pending;
-			const lookup = (ctx.call("staff.resolveSession", { tokenHash: hash }) as Promise<SessionIdentity | null>)
-				.then(identity => {
-					if (this.sessionLookups.get(hash) === lookup) {
-						if (this.sessionCache.size > 10_000) this.sessionCache.clear();
-						this.sessionCache.set(hash, { identity, expires: now + this.sessionCacheMs });
-					}
-					return identity;
-				})
-				.finally(() => {
-					if (this.sessionLookups.get(hash) === lookup) this.sessionLookups.delete(hash);
-				});
-			this.sessionLookups.set(hash, lookup);
-			return lookup;
+		/** Token hash -> identity, cached like keys (identity-cache.ts: one lookup per session at a time). */
+		async resolveSession(ctx: Context, hash: string): Promise<SessionIdentity | null> {
+			return cachedLookup(this.sessionLookupCache(), hash, () => ctx.call<ResolveSessionAnswer, ResolveSessionParams>("staff.resolveSession", { tokenHash: hash }));
 		},
 
-		forgetSessionHashes(this: any, hashes: string[]) {
-			for (const h of hashes) {
-				this.sessionCache.delete(h);
-				this.sessionLookups.delete(h);
-			}
+		sessionLookupCache(): IdentityCache<SessionIdentity | null> {
+			return { entries: this.sessionCache, lookups: this.sessionLookups, ttlMs: this.sessionCacheMs };
+		},
+
+		forgetSessionHashes(hashes: string[]) {
+			const cache = this.sessionLookupCache();
+			for (const h of hashes) forgetLookup(cache, h);
 		},
 	},
 
-	created(this: any) {
+	created() {
 		this.sessionCache = new Map();
 		this.sessionLookups = new Map();
 		this.sessionCacheMs = readEnv().keyCacheMs;
 	},
-};
+});

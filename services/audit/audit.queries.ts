@@ -1,6 +1,7 @@
 /** The audit trail's queries: (db | trx, args) -> rows. */
 import type { Knex } from "knex";
 import type { OutboxMessage } from "../../mixins/outbox.mixin";
+import type { ListAuditParams } from "./audit.contract";
 
 export interface EntryRow {
 	club_id: string;
@@ -17,14 +18,8 @@ export interface EntryRow {
 	changes: Record<string, [unknown, unknown]> | null;
 }
 
-export interface EntryFilter {
-	targetType?: string;
-	targetId?: string;
-	actorId?: string;
-	action?: string;
-	from?: string;
-	to?: string;
-}
+/** GET /audit's filters (from and to already ISO instants). */
+export type EntryFilter = Omit<ListAuditParams, "limit" | "cursor">;
 
 const toRow = (m: OutboxMessage) => ({
 	club_id: m.clubId,

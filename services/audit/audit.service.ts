@@ -7,8 +7,8 @@
  */
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
-import { defineService } from "../../lib/service";
-import { DbMixin } from "../../mixins/db.mixin";
+import { defineService, type AppService } from "../../lib/service";
+import { DbMixin, type DbMembers } from "../../mixins/db.mixin";
 import { OUTBOX_CHANNEL, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
 import { listParams, paginate, type Page } from "../../lib/pagination";
 import { NotFoundError, invalid } from "../../lib/errors";
@@ -17,16 +17,7 @@ import { isCalendarDate, parseInstant } from "../../lib/dates";
 import type { HttpMeta } from "../../lib/http";
 import { pageOf } from "../../lib/openapi";
 import * as q from "./audit.queries";
-
-export interface AuditEntry {
-	id: string;
-	at: string;
-	actor: { type: string; id: string; name: string };
-	action: string;
-	target: { type: string; id: string };
-	changes: Record<string, [unknown, unknown]> | null;
-	requestId: string | null;
-}
+import type { AuditEntry, ClientHistoryParams, ListAuditParams } from "./audit.contract";
 
 const toEntry = (r: q.EntryRow): AuditEntry => ({
 	id: r.id,
@@ -38,11 +29,11 @@ const toEntry = (r: q.EntryRow): AuditEntry => ({
 	requestId: r.request_id,
 });
 
-/** The AuditEntry shape of the OpenAPI document (lib/openapi/schemas.ts). */
+/** The AuditEntry shape of the OpenAPI document (lib/openapi/schemas/audit.ts). */
 const entryPage = pageOf("AuditEntry");
 
 /** The clients a message erases: a client deletion, or the source of a merge. */
-export function erasedClients(m: OutboxMessage): string[] {
+function erasedClients(m: OutboxMessage): string[] {
 	const data = (m.event?.data ?? {}) as Record<string, unknown>;
 	if (m.event?.type === "clients.deleted" && typeof data.clientId === "string") return [data.clientId];
 	if (m.event?.type === "clients.merged" && typeof data.sourceId === "string") return [data.sourceId];
@@ -68,15 +59,35 @@ function isoParam(value: string | undefined, field: string): string | undefined 
 	return new Date(t).toISOString();
 }
 
-type ListParams = q.EntryFilter & { limit?: number; cursor?: string };
+interface Pending {
+	msg: OutboxMessage;
+	resolve: () => void;
+	reject: (e: unknown) => void;
+}
 
-const AuditService = defineService({
+interface AuditMethods {
+	/** Queues a message for the next write (one statement for every message that arrived meanwhile). */
+	store(msg: OutboxMessage): Promise<void>;
+	flush(): Promise<void>;
+	flushBatch(): Promise<void>;
+}
+
+interface AuditState {
+	pending: Pending[];
+	flushScheduled: boolean;
+	flushing: Set<Promise<void>>;
+	closing: boolean;
+}
+
+type AuditThis = AppService & DbMembers & AuditMethods & AuditState;
+
+const AuditService = defineService<AuditThis>({
 	name: "audit",
 	mixins: [DbMixin({ schema: "audit" })],
 	settings: { rest: "/" },
 
 	channels: {
-		[OUTBOX_CHANNEL]: outboxConsumer("audit", function (this: any, msg: OutboxMessage) {
+		[OUTBOX_CHANNEL]: outboxConsumer("audit", function (this: AuditThis, msg: OutboxMessage) {
 			return this.store(msg);
 		}),
 	},
@@ -96,7 +107,7 @@ const AuditService = defineService({
 				tags: ["audit"],
 				responses: { "200": { description: "A page of entries", schema: entryPage } },
 			},
-			async handler(this: any, ctx: Context<ListParams, HttpMeta>): Promise<Page<AuditEntry>> {
+			async handler(ctx: Context<ListAuditParams, HttpMeta>): Promise<Page<AuditEntry>> {
 				const p = ctx.params;
 				const filter: q.EntryFilter = { targetType: p.targetType, targetId: p.targetId, actorId: p.actorId, action: p.action, from: isoParam(p.from, "from"), to: isoParam(p.to, "to") };
 				return paginate(q.entriesOfClub(this.db, ctx.meta.clubId, filter), { limit: p.limit, cursor: p.cursor, timeColumn: "at" }, toEntry);
@@ -116,7 +127,7 @@ const AuditService = defineService({
 				tags: ["clients", "audit"],
 				responses: { "200": { description: "A page of the client's entries", schema: entryPage } },
 			},
-			async handler(this: any, ctx: Context<{ id: string; limit?: number; cursor?: string }, HttpMeta>): Promise<Page<AuditEntry>> {
+			async handler(ctx: Context<ClientHistoryParams, HttpMeta>): Promise<Page<AuditEntry>> {
 				if (!UUID_RE.test(ctx.params.id)) throw new NotFoundError("Client");
 				await ctx.call("clients.get", { id: ctx.params.id }); // 404 when unknown, deleted or another club's
 				const query = q.entriesOfClub(this.db, ctx.meta.clubId, { targetType: "client", targetId: ctx.params.id.toLowerCase() });
@@ -126,8 +137,7 @@ const AuditService = defineService({
 	},
 
 	methods: {
-		/** Queues a message for the next write (one statement for every message that arrived meanwhile). */
-		store(this: any, msg: OutboxMessage): Promise<void> {
+		store(msg: OutboxMessage): Promise<void> {
 			return new Promise<void>((resolve, reject) => {
 				this.pending.push({ msg, resolve, reject });
 				if (!this.flushScheduled) {
@@ -137,15 +147,15 @@ const AuditService = defineService({
 			});
 		},
 
-		flush(this: any): Promise<void> {
+		flush(): Promise<void> {
 			const run = this.flushBatch();
 			this.flushing.add(run);
 			return run.finally(() => this.flushing.delete(run));
 		},
 
-		async flushBatch(this: any): Promise<void> {
+		async flushBatch(): Promise<void> {
 			this.flushScheduled = false;
-			const batch: Array<{ msg: OutboxMessage; resolve: () => void; reject: (e: unknown) => void }> = this.pending.splice(0);
+			const batch = this.pending.splice(0);
 			if (!batch.length) return;
 			try {
 				// Not started yet, or stopping: the message is retried (it stays in its outbox or in JetStream).
@@ -166,7 +176,7 @@ const AuditService = defineService({
 		},
 	},
 
-	created(this: any) {
+	created() {
 		this.pending = [];
 		this.flushScheduled = false;
 		this.flushing = new Set<Promise<void>>();
@@ -181,7 +191,7 @@ const AuditService = defineService({
 		];
 	},
 
-	started(this: any) {
+	started() {
 		this.closing = false;
 	},
 });

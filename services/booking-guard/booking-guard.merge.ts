@@ -7,43 +7,28 @@
  * not enforced retroactively: the bookings move as they are, and the answer says how many
  * future bookings the target now has (the coordinator compares them with the group's limit).
  */
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import type { HttpMeta } from "../../lib/http";
+import { defineMixin } from "../../lib/service";
 import { UUID_RE } from "../../lib/tenant.middleware";
-import { FactCache } from "./booking-guard.cache";
+import { KIND, key, type BookingGuardThis } from "./booking-guard.facts";
 import * as q from "./booking-guard.queries";
+import type { MergeBookings, MergePairParams } from "./booking-guard.contract";
 
 const uuid = { type: "string", pattern: UUID_RE } as const;
 
-interface PairParams {
-	sourceId: string;
-	targetId: string;
-}
-
-export interface MergeBookings {
-	/** Bookings of the source (moved, or that would move). */
-	bookings: number;
-	/** The target's confirmed future bookings once the source's are its own. */
-	targetFutureBookings: number;
-}
-
-async function countBookings(db: q.Db, clubId: string, clientId: string): Promise<number> {
-	const [row] = await db("bookings").where({ club_id: clubId, client_id: clientId }).count<{ count: number }[]>("* as count");
-	return Number(row.count);
-}
-
-export const BookingGuardMergeMixin: Partial<ServiceSchema> = {
+export const BookingGuardMergeMixin = defineMixin<BookingGuardThis>({
 	actions: {
 		/** Internal (merge dry run): how many bookings would move, and the target's future bookings after. */
 		mergePlan: {
 			params: { $$strict: true, ...{ sourceId: uuid, targetId: uuid } },
-			async handler(this: any, ctx: Context<PairParams, HttpMeta>): Promise<MergeBookings> {
+			async handler(ctx: Context<MergePairParams, HttpMeta>): Promise<MergeBookings> {
 				const clubId = ctx.meta.clubId;
 				const { sourceId, targetId } = ctx.params;
 				const now = new Date();
 				const [bookings, sourceFuture, targetFuture] = await Promise.all([
-					countBookings(this.db, clubId, sourceId),
+					q.countBookings(this.db, clubId, sourceId),
 					q.countFuture(this.db, clubId, sourceId, now),
 					q.countFuture(this.db, clubId, targetId, now),
 				]);
@@ -54,13 +39,13 @@ export const BookingGuardMergeMixin: Partial<ServiceSchema> = {
 		/** Internal: re-owns every booking of the source by the target (idempotent). */
 		moveClientBookings: {
 			params: { $$strict: true, sourceId: uuid, targetId: uuid },
-			async handler(this: any, ctx: Context<PairParams, HttpMeta>): Promise<MergeBookings> {
+			async handler(ctx: Context<MergePairParams, HttpMeta>): Promise<MergeBookings> {
 				const clubId = ctx.meta.clubId;
 				const { sourceId, targetId } = ctx.params;
 				const out: MergeBookings = await this.db.transaction(async (trx: Knex.Transaction) => {
 					for (const id of [sourceId, targetId].sort()) await q.lockClient(trx, clubId, id);
-					const moved = await trx("bookings").where({ club_id: clubId, client_id: sourceId }).update({ client_id: targetId });
-					return { bookings: Number(moved), targetFutureBookings: await q.countFuture(trx, clubId, targetId, new Date()) };
+					const moved = await q.moveBookings(trx, clubId, sourceId, targetId);
+					return { bookings: moved, targetFutureBookings: await q.countFuture(trx, clubId, targetId, new Date()) };
 				});
 				this.forgetMerged(clubId, sourceId, targetId);
 				return out;
@@ -71,7 +56,7 @@ export const BookingGuardMergeMixin: Partial<ServiceSchema> = {
 	events: {
 		/** Every node forgets what it cached about both clients (their bookings changed owner). */
 		"clients.merged": {
-			handler(this: any, ctx: Context<{ clubId?: string; targetId?: string; sourceId?: string }>) {
+			handler(ctx: Context<{ clubId?: string; targetId?: string; sourceId?: string }>) {
 				const { clubId, targetId, sourceId } = ctx.params ?? {};
 				if (typeof clubId === "string" && typeof targetId === "string" && typeof sourceId === "string") this.forgetMerged(clubId, sourceId, targetId);
 			},
@@ -79,11 +64,11 @@ export const BookingGuardMergeMixin: Partial<ServiceSchema> = {
 	},
 
 	methods: {
-		forgetMerged(this: any, clubId: string, sourceId: string, targetId: string) {
+		forgetMerged(clubId: string, sourceId: string, targetId: string) {
 			for (const id of [sourceId, targetId]) {
-				this.facts.invalidate(FactCache.key(clubId, "future", id));
-				this.facts.invalidate(FactCache.key(clubId, "client", id));
+				this.facts.invalidate(key(clubId, KIND.future, id));
+				this.facts.invalidate(key(clubId, KIND.client, id));
 			}
 		},
 	},
-};
+});

@@ -2,28 +2,14 @@
  * The guard's decisions as pure functions: reasons, price (category discount, VAT-inclusive),
  * series occurrences in the club's wall-clock time. No I/O here; the service feeds facts in.
  */
-import { invalid } from "../../lib/errors";
+import { ConflictError, invalid } from "../../lib/errors";
 import { isCalendarDate as isDate, parseInstant } from "../../lib/dates";
+import type { ProductRule } from "../groups/groups.contract";
+import type { Price, Reason, ReasonCode, Recurrence } from "./booking-guard.contract";
 
-export const PAYMENT_METHODS = ["card", "wallet", "sepa_debit", "paypal", "apple_pay", "google_pay", "ideal", "bancontact", "twint"] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-export type Channel = "online" | "staff";
+export type { ProductRule };
 
 export const MAX_OCCURRENCES = 366;
-export const PRODUCT_ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
-
-export type ReasonCode =
-	| "PRODUCT_NOT_VISIBLE"
-	| "GROUP_NOT_ALLOWED"
-	| "STARTS_IN_PAST"
-	| "FUTURE_BOOKING_LIMIT"
-	| "PAYMENT_METHOD_NOT_ALLOWED"
-	| "INSUFFICIENT_WALLET_BALANCE";
-
-export interface Reason {
-	code: ReasonCode;
-	message: string;
-}
 
 /** The facts of other services the guard decides on (API.md shapes, only what it reads). */
 export interface ClientFacts {
@@ -40,21 +26,6 @@ export interface GroupFacts {
 export interface CategoryFacts {
 	id: string;
 	discountPercent: number;
-}
-export interface ProductRule {
-	kind: "product" | "activity";
-	groupIds: string[];
-}
-
-export interface Price {
-	base: number;
-	discountPercent: number;
-	categoryId: string | null;
-	discount: number;
-	final: number;
-	vatRate: number | null;
-	vatAmount: number;
-	currency: string;
 }
 
 export const reason = (code: ReasonCode, message: string): Reason => ({ code, message });
@@ -80,6 +51,38 @@ export function countAfter(sortedStarts: number[], now: number): number {
 		else hi = mid;
 	}
 	return sortedStarts.length - lo;
+}
+
+/** An occurrence of a reservation that cannot be booked, and why. */
+export interface Refusal {
+	index: number;
+	startsAt: string;
+	reasons: Reason[];
+}
+
+/**
+ * What refuses a reservation's occurrences: the access reasons (every occurrence), a start in
+ * the past, and past the group's limit (`limit` future bookings; `ahead` already held, each
+ * accepted occurrence counting toward it). Empty: every occurrence may be booked.
+ */
+export function refusals(wanted: Occurrence[], access: Reason[], now: number, limit: number | null, ahead: number): Refusal[] {
+	const failed: Refusal[] = [];
+	wanted.forEach((o, index) => {
+		const rs = [...access];
+		if (o.startsAt <= now) rs.push(pastReason());
+		else if (limit !== null && ++ahead > limit) rs.push(limitReason(limit));
+		if (rs.length) failed.push({ index, startsAt: new Date(o.startsAt).toISOString(), reasons: rs });
+	});
+	return failed;
+}
+
+/** 409 BOOKING_REJECTED: every distinct reason, and for a series the failing occurrences. */
+export function bookingRejected(failed: Refusal[], series: boolean): ConflictError {
+	const seen = new Map<string, Reason>();
+	for (const f of failed) for (const r of f.reasons) if (!seen.has(r.code)) seen.set(r.code, r);
+	const data: { reasons: Reason[]; occurrences?: Refusal[] } = { reasons: [...seen.values()] };
+	if (series) data.occurrences = failed;
+	return new ConflictError("BOOKING_REJECTED", `The booking was refused: ${[...seen.keys()].join(", ")}`, data);
 }
 
 /** round(a / b) half-up for non-negative integers, exact at any size. */
@@ -142,7 +145,7 @@ interface Wall {
 	ms: number;
 }
 
-export function wallClock(ms: number, tz: string): Wall {
+function wallClock(ms: number, tz: string): Wall {
 	const p: Record<string, number> = {};
 	for (const part of formatter(tz).formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
 	return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second, ms: ((ms % 1000) + 1000) % 1000 };
@@ -174,18 +177,11 @@ function offsetAt(ms: number, tz: string): number {
 }
 
 /** The instant of a wall-clock time in `tz` (a time in a DST gap moves forward by the gap). */
-export function wallToInstant(w: Wall, tz: string): number {
+function wallToInstant(w: Wall, tz: string): number {
 	const guess = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms);
 	const first = guess - offsetAt(guess, tz);
 	const second = guess - offsetAt(first, tz);
 	return second;
-}
-
-export interface Recurrence {
-	frequency: "daily" | "weekly";
-	interval?: number;
-	count?: number;
-	until?: string;
 }
 
 export interface Occurrence {

@@ -4,7 +4,9 @@
  * same SQL functions as the stored ones, from constants, so the planner folds them once and
  * the GIN index answers with exact key lookups. Two bounded lists: the strong keys (phone,
  * name + birth date) and the name keys (one letter apart, words swapped), so a very common
- * name can never crowd out a client with the same phone.
+ * name can never crowd out a client with the same phone. The name keys look first at the
+ * clients whose whole name is one of them (a btree that stops at the list's size,
+ * migrations/clients/20270102000000_duplicate_name_index.ts), then at the GIN index.
  */
 import type { Knex } from "knex";
 import type { ClientRow } from "./clients.queries";
@@ -31,7 +33,7 @@ export async function duplicateCandidates(db: Db, clubId: string, probe: Duplica
 	const res = await db.raw(
 		`SELECT ${COLUMNS} FROM clients.duplicate_candidates(:clubId::uuid, clients.strong_keys(:clubId::uuid, clients.search_text(:fullName), :phone::text, :birthDate::date), :excludeId::uuid, ${STRONG_CANDIDATES}, 'infinity') c
 		 UNION ALL
-		 SELECT ${COLUMNS} FROM clients.duplicate_candidates(:clubId::uuid, clients.name_keys(:clubId::uuid, clients.search_text(:fullName)), :excludeId::uuid, ${NAME_CANDIDATES}, 'infinity') c`,
+		 SELECT ${COLUMNS} FROM clients.duplicate_candidates_by_name(:clubId::uuid, clients.name_keys(:clubId::uuid, clients.search_text(:fullName)), :excludeId::uuid, ${NAME_CANDIDATES}, 'infinity') c`,
 		{ clubId, fullName: probe.fullName, phone: probe.phone, birthDate: probe.birthDate, excludeId },
 	);
 	return res.rows;
@@ -53,7 +55,7 @@ export async function candidatesOfRows(
 	const res = await db.raw(
 		`SELECT r.key AS row_key, ${COLUMNS.replace(":fullName", "r.full_name")}
 		   FROM jsonb_to_recordset(:rows::jsonb) AS r(key int, full_name text, phone text, birth_date date)
-		   CROSS JOIN LATERAL clients.duplicate_candidates(
+		   CROSS JOIN LATERAL clients.duplicate_candidates_by_name(
 			:clubId::uuid,
 			clients.strong_keys(:clubId::uuid, clients.search_text(r.full_name), r.phone, r.birth_date) || clients.name_keys(:clubId::uuid, clients.search_text(r.full_name)),
 			NULL, :perRow, :before::timestamptz) c`,

@@ -17,23 +17,14 @@ import { normalizeCountry } from "../../lib/normalize/country";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./clubs.queries";
 import { ClaimsMixin } from "./clubs.claims";
-import { lastAdminError, lockClubAdmins } from "../../lib/last-admin";
+import { countUnderAdminLock, lastAdminError, lockClubAdmins } from "../../lib/last-admin";
 import { tellEveryGateway } from "../../lib/gateways";
 import { sameDigest, sha256Hex } from "../../lib/hash";
 import { isCurrency } from "../../lib/money";
+import type { ApiKeyRevokedEvent, Club, ClubCreatedEvent, CountAdminKeysAnswer, RateLimitHitAnswer, ResolveKeyAnswer, ResolveKeyParams, Role } from "./clubs.contract";
+import type { EndKeySessionsParams } from "../staff/staff.contract";
 
-export const KEY_PREFIX = "chk_";
-export type Role = "admin" | "staff" | "viewer";
-
-export interface Club {
-	id: string;
-	name: string;
-	country: string;
-	currency: string;
-	timezone: string;
-	createdAt: string;
-	updatedAt: string;
-}
+const KEY_PREFIX = "chk_";
 
 export interface ApiKey {
 	id: string;
@@ -50,7 +41,7 @@ export interface CreateClubParams {
 	timezone: string;
 }
 
-export function generateKey(): string {
+function generateKey(): string {
 	return KEY_PREFIX + crypto.randomBytes(32).toString("base64url");
 }
 
@@ -85,7 +76,7 @@ const keyEntity = ref("ApiKey");
 const clubEntity = ref("Club");
 
 interface ClubsMethods {
-	activeAdminMembers(ctx: Context): Promise<number>;
+	activeAdminMembers(ctx: Context<unknown, HttpMeta>): Promise<number>;
 }
 type ClubsThis = AppService & DbMembers & OutboxMembers & ClubsMethods;
 
@@ -124,18 +115,19 @@ const ClubsService = defineService<ClubsThis>({
 				if (errors.length) throw invalid(errors);
 				const clubId = crypto.randomUUID();
 				const key = generateKey();
-				const result = await this.db.transaction(async (trx: any) => {
+				// The Default and External groups first: no call while the club's transaction is open
+				// (CONTRIBUTING.md). Seeding is idempotent per club; when it fails, the club is not created.
+				await ctx.call("groups.seedClub", {}, { meta: { clubId } });
+				const result = await this.db.transaction(async trx => {
 					const club = await q.insertClub(trx, { id: clubId, name, country: country!, currency, timezone: ctx.params.timezone });
 					const keyRow = await q.insertKey(trx, { id: crypto.randomUUID(), club_id: clubId, name: "admin", role: "admin", key_hash: sha256Hex(key), prefix: key.slice(0, 12) });
 					await this.recordChange(trx, ctx, [
 						{ clubId, action: "clubs.create", target: { type: "club", id: clubId }, changes: diffChanges(null, toClub(club)) },
 						{ clubId, action: "clubs.createKey", target: { type: "apiKey", id: keyRow.id }, changes: { name: [null, keyRow.name], role: [null, keyRow.role] } },
 					]);
-					// Seeding is idempotent per club; if it fails the club is rolled back.
-					await ctx.call("groups.seedClub", {}, { meta: { clubId } });
 					return { club: toClub(club), apiKey: { id: keyRow.id, name: keyRow.name, role: keyRow.role, key } };
 				});
-				ctx.emit("clubs.created", { club: result.club });
+				ctx.emit("clubs.created", { club: result.club } satisfies ClubCreatedEvent);
 				return created(ctx, result, "/api/v1/club");
 			},
 		},
@@ -170,7 +162,7 @@ const ClubsService = defineService<ClubsThis>({
 			},
 			async handler(ctx: Context<{ name: string; role: Role }, HttpMeta>) {
 				const key = generateKey();
-				const row = await this.db.transaction(async (trx: any) => {
+				const row = await this.db.transaction(async trx => {
 					const row = await q.insertKey(trx, {
 						id: crypto.randomUUID(),
 						club_id: ctx.meta.clubId,
@@ -227,9 +219,10 @@ const ClubsService = defineService<ClubsThis>({
 				});
 				// Every gateway drops it from its cache before we answer, so "401 at once" holds on
 				// every node; so do the sessions opened with it (staff).
-				await tellEveryGateway(ctx, "api.forgetKey", { keyHash: row.key_hash }, "clubs.apiKeyRevoked", { keyHash: row.key_hash, keyId: row.id, clubId });
+				const revoked: ApiKeyRevokedEvent = { keyHash: row.key_hash, keyId: row.id, clubId };
+				await tellEveryGateway(ctx, "api.forgetKey", { keyHash: row.key_hash }, "clubs.apiKeyRevoked", { ...revoked });
 				if (serviceRuns(this.broker, "staff")) {
-					await ctx.call("staff.endKeySessions", { keyId: row.id }).catch((err: any) => this.logger.warn(`Sessions of revoked key ${row.id} not ended yet: ${err.message}`));
+					await ctx.call<true, EndKeySessionsParams>("staff.endKeySessions", { keyId: row.id }).catch((err: any) => this.logger.warn(`Sessions of revoked key ${row.id} not ended yet: ${err.message}`));
 				}
 				return noContent(ctx);
 			},
@@ -239,7 +232,7 @@ const ClubsService = defineService<ClubsThis>({
 		countAdminKeys: {
 			visibility: "public",
 			params: {},
-			async handler(ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<CountAdminKeysAnswer> {
 				return q.countAdminKeys(this.db, ctx.meta.clubId);
 			},
 		},
@@ -247,7 +240,7 @@ const ClubsService = defineService<ClubsThis>({
 		/** Internal: counts a request of the caller's key in this minute (shared by every gateway node). */
 		rateLimitHit: {
 			params: {},
-			async handler(ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<RateLimitHitAnswer> {
 				const { count, resetAt } = await q.hitRateLimit(this.db, ctx.meta.clubId, ctx.meta.keyId!);
 				if (Math.random() < 0.001) void q.pruneRateLimits(this.db).catch(() => undefined);
 				return { count, resetAt: resetAt.toISOString() };
@@ -258,7 +251,7 @@ const ClubsService = defineService<ClubsThis>({
 		resolveKey: {
 			tenant: false,
 			params: { keyHash: { type: "string", length: 64 } },
-			async handler(ctx: Context<{ keyHash: string }>) {
+			async handler(ctx: Context<ResolveKeyParams>): Promise<ResolveKeyAnswer> {
 				const row = await q.findActiveKeyByHash(this.db, ctx.params.keyHash);
 				if (!row) return null;
 				// The lookup is by an index on the hash; compare again in constant time.
@@ -269,10 +262,10 @@ const ClubsService = defineService<ClubsThis>({
 	},
 
 	methods: {
-		/** Active admin staff members (none when no staff service runs in this deployment). */
-		async activeAdminMembers(ctx: Context): Promise<number> {
+		/** Active admin staff members (none when no staff service runs in this deployment), asked under the club's admin lock. */
+		async activeAdminMembers(ctx: Context<unknown, HttpMeta>): Promise<number> {
 			if (!serviceRuns(this.broker, "staff")) return 0;
-			return (await ctx.call("staff.countActiveAdmins", {})) as number;
+			return countUnderAdminLock(ctx, "staff.countActiveAdmins", ctx.meta.clubId);
 		},
 	},
 });

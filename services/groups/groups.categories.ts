@@ -12,6 +12,7 @@ import { diffChanges } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, rejectNulls } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
+import type { CountByCategoryParams, CountsAnswer } from "../clients/clients.contract";
 import * as q from "./groups.queries";
 import type { Category, GetCategoriesParams } from "./groups.contract";
 import {
@@ -192,7 +193,7 @@ export const CategoriesMixin = defineMixin<GroupsThis>({
 	methods: {
 		/** Client counts per category (all categories of the club when `ids` is omitted). */
 		async categoryCounts(ctx: GroupsCtx, ids?: string[]): Promise<Record<string, number>> {
-			return ctx.call("clients.countByCategory", ids ? { categoryIds: ids } : {});
+			return ctx.call<CountsAnswer, CountByCategoryParams>("clients.countByCategory", ids ? { categoryIds: ids } : {});
 		},
 	},
 });

@@ -8,7 +8,7 @@ import { ref } from "../../lib/openapi";
 import type { AppService } from "../../lib/service";
 import type { DbMembers } from "../../mixins/db.mixin";
 import { diffChanges, type ChangeEntry, type OutboxMembers } from "../../mixins/outbox.mixin";
-import { ConflictError, invalid } from "../../lib/errors";
+import { ConflictError, NotFoundError, invalid } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
 import { PAYMENT_METHODS, type PaymentMethod } from "../../lib/products";
 import { UUID_RE } from "../../lib/tenant.middleware";
@@ -146,6 +146,20 @@ export function discountText(value: number, field = "discountPercent"): string {
 		throw invalid({ field, type: "numberDecimals", message: `The '${field}' field may have at most 2 decimals.` });
 	}
 	return (hundredths / 100).toFixed(2);
+}
+
+/**
+ * The rules a group's deletion must pass (its clients moving to `moveClientsTo`), given the rows
+ * of both groups as found; throws the answer when they fail.
+ */
+export function assertRemovable(rows: q.GroupRow[], id: string, moveClientsTo: string | undefined): void {
+	const group = rows.find(g => g.id === id);
+	if (!group) throw new NotFoundError("Group");
+	if (group.system) throw new ConflictError("SYSTEM_GROUP", "The system group External cannot be deleted");
+	if (group.is_default) throw new ConflictError("DEFAULT_GROUP", "The default group cannot be deleted; make another group the default first");
+	if (moveClientsTo && !rows.some(g => g.id === moveClientsTo)) {
+		throw invalid({ field: "moveClientsTo", type: "group", message: "The 'moveClientsTo' group is not a group of this club." });
+	}
 }
 
 export const nameTaken = (what: string, name: string) => new ConflictError("NAME_TAKEN", `A ${what} named '${name}' already exists in this club`, { field: "name" });

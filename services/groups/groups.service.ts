@@ -21,13 +21,15 @@ import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
 import { PAYMENT_METHODS } from "../../lib/products";
 import * as q from "./groups.queries";
-import type { GroupsDefaults, GroupsSnapshot, FindGroupByNameParams, GetGroupParams, ListGroupsParams } from "./groups.contract";
+import type { CountByGroupParams, CountsAnswer, MoveAllFromGroupAnswer, MoveAllFromGroupParams } from "../clients/clients.contract";
+import type { AllGroupsAnswer, FindGroupByNameParams, GetGroupParams, GroupPage, GroupsDefaults, GroupsSnapshot, ListGroupsParams, SeedClubAnswer } from "./groups.contract";
 import { CategoriesMixin } from "./groups.categories";
 import { ProductAccessMixin } from "./groups.product-access";
 import {
 	ID,
 	NAME,
 	ONE_LINE,
+	assertRemovable,
 	canonicalMethods,
 	categoryOf,
 	groupEntity,
@@ -44,8 +46,6 @@ import {
 	type UpdateGroupParams,
 } from "./groups.entity";
 
-export { toGroup, toCategory, groupEntity, categoryEntity } from "./groups.entity";
-
 const GroupsService = defineService<GroupsThis>({
 	name: "groups",
 	mixins: [DbMixin({ schema: "groups" }), OutboxMixin(), CategoriesMixin, ProductAccessMixin],
@@ -57,7 +57,7 @@ const GroupsService = defineService<GroupsThis>({
 		/** Internal: gives a new club its Default and External groups (idempotent). */
 		seedClub: {
 			params: {},
-			async handler(ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<SeedClubAnswer> {
 				await q.seedClubGroups(this.db, ctx.meta.clubId, { defaultId: crypto.randomUUID(), externalId: crypto.randomUUID() }, (trx, rows) =>
 					this.recordChange(trx, ctx, rows.map(r => groupEntry("groups.create", null, toGroup(r, 0)))),
 				);
@@ -68,7 +68,7 @@ const GroupsService = defineService<GroupsThis>({
 		/** Internal: the club's default group and its system group (External). */
 		defaults: {
 			params: {},
-			async handler(ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<GroupsDefaults> {
 				const rows = await q.defaultAndSystemGroups(this.db, ctx.meta.clubId);
 				const def = rows.find(r => r.is_default);
 				const ext = rows.find(r => r.system);
@@ -80,7 +80,7 @@ const GroupsService = defineService<GroupsThis>({
 		/** Internal: a group by name, case-insensitively (the import maps CSV group names with it). */
 		findByName: {
 			params: { name: { type: "string", trim: true, min: 1, max: 200, pattern: ONE_LINE } },
-			async handler(ctx: Context<{ name: string }, HttpMeta>): Promise<Group | null> {
+			async handler(ctx: Context<FindGroupByNameParams, HttpMeta>): Promise<Group | null> {
 				const row: q.GroupRow | undefined = await q.findGroupByName(this.db, ctx.meta.clubId, ctx.params.name);
 				if (!row) return null;
 				const counts = await this.groupCounts(ctx, [row.id]);
@@ -115,7 +115,7 @@ const GroupsService = defineService<GroupsThis>({
 		 */
 		all: {
 			params: {},
-			async handler(ctx: Context<unknown, HttpMeta>): Promise<{ items: Group[] }> {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<AllGroupsAnswer> {
 				const rows = await q.listGroups(this.db, ctx.meta.clubId);
 				const counts = await this.groupCounts(ctx);
 				return { items: rows.map(r => toGroup(r, counts[r.id] ?? 0)) };
@@ -135,7 +135,7 @@ const GroupsService = defineService<GroupsThis>({
 				tags: ["groups"],
 				responses: { "200": { description: "A page of the club's groups", schema: pageOf("Group") } },
 			},
-			async handler(ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Group>> {
+			async handler(ctx: Context<ListGroupsParams, HttpMeta>): Promise<GroupPage> {
 				const page: Page<q.GroupRow> = await paginate(q.groupsOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor, order: "asc" }, (r: q.GroupRow) => r);
 				const counts: Record<string, number> = page.items.length ? await this.groupCounts(ctx, page.items.map(r => r.id)) : {};
 				return { items: page.items.map(r => toGroup(r, counts[r.id] ?? 0)), nextCursor: page.nextCursor };
@@ -148,7 +148,7 @@ const GroupsService = defineService<GroupsThis>({
 			auth: "viewer",
 			params: { id: ID },
 			openapi: { summary: "Get a group", tags: ["groups"], responses: { "200": { description: "The group", schema: groupEntity } } },
-			async handler(ctx: Context<{ id: string }, HttpMeta>): Promise<Group> {
+			async handler(ctx: Context<GetGroupParams, HttpMeta>): Promise<Group> {
 				const row = isUuid(ctx.params.id) ? await q.findGroup(this.db, ctx.meta.clubId, ctx.params.id) : undefined;
 				if (!row) throw new NotFoundError("Group");
 				return this.withCount(ctx, row);
@@ -266,18 +266,9 @@ const GroupsService = defineService<GroupsThis>({
 					const same = isUuid(moveClientsTo);
 					throw invalid({ field: "moveClientsTo", type: same ? "sameGroup" : "group", message: same ? "The 'moveClientsTo' group must be another group." : "The 'moveClientsTo' group is not a group of this club." });
 				}
-				/** The rules a deletion must pass; checked first without a lock, then again under it. */
-				const removable = (rows: q.GroupRow[]): void => {
-					const group = rows.find(g => g.id === id);
-					if (!group) throw new NotFoundError("Group");
-					if (group.system) throw new ConflictError("SYSTEM_GROUP", "The system group External cannot be deleted");
-					if (group.is_default) throw new ConflictError("DEFAULT_GROUP", "The default group cannot be deleted; make another group the default first");
-					if (moveClientsTo && !rows.some(g => g.id === moveClientsTo)) {
-						throw invalid({ field: "moveClientsTo", type: "group", message: "The 'moveClientsTo' group is not a group of this club." });
-					}
-				};
+				// The rules are checked first without a lock, then again under the locks.
 				const ids = moveClientsTo ? [id, moveClientsTo] : [id];
-				removable(await q.findGroups(this.db, clubId, ids));
+				assertRemovable(await q.findGroups(this.db, clubId, ids), id, moveClientsTo);
 				// The clients service is asked before the transaction, never while we hold the groups'
 				// locks. Our locks never kept it from filing a client under this group (it checks a
 				// group with groups.get, a plain read), so counting and moving here are as exact as
@@ -286,19 +277,25 @@ const GroupsService = defineService<GroupsThis>({
 				const clientCount = counts[id] ?? 0;
 				if (clientCount > 0) {
 					if (!moveClientsTo) throw new ConflictError("GROUP_NOT_EMPTY", `The group has ${clientCount} client(s); pass moveClientsTo to move them`, { clientCount });
-					const move: { fromGroupId: string; toGroupId: string } = { fromGroupId: id, toGroupId: moveClientsTo };
-					await ctx.call("clients.moveAllFromGroup", move);
+					await ctx.call<MoveAllFromGroupAnswer, MoveAllFromGroupParams>("clients.moveAllFromGroup", { fromGroupId: id, toGroupId: moveClientsTo });
 				}
-				const affected: string[] = await this.db.transaction(async (trx: Knex.Transaction) => {
-					// Again under the locks: a group that became the default (or a target deleted)
-					// meanwhile stays, its clients already moved to the target.
-					removable(await q.lockGroups(trx, clubId, ids));
-					const products = await q.productsOfGroup(trx, clubId, id);
-					await q.touchProductRules(trx, clubId, products);
-					await q.deleteGroup(trx, clubId, id); // its product_access_groups rows go with it (FK cascade)
-					await this.recordChange(trx, ctx, { action: "groups.delete", target: { type: "group", id }, changes: moveClientsTo ? { clientsMovedTo: [null, moveClientsTo] } : null, event: { type: "groups.deleted", data: { groupId: id } } });
-					return products;
-				});
+				let affected: string[];
+				try {
+					affected = await this.db.transaction(async (trx: Knex.Transaction) => {
+						// A group that became the default meanwhile stays (its clients already moved).
+						assertRemovable(await q.lockGroups(trx, clubId, ids), id, moveClientsTo);
+						const products = await q.productsOfGroup(trx, clubId, id);
+						await q.touchProductRules(trx, clubId, products);
+						await q.deleteGroup(trx, clubId, id); // its product_access_groups rows go with it (FK cascade)
+						await this.recordChange(trx, ctx, { action: "groups.delete", target: { type: "group", id }, changes: moveClientsTo ? { clientsMovedTo: [null, moveClientsTo] } : null, event: { type: "groups.deleted", data: { groupId: id } } });
+						return products;
+					});
+				} catch (err) {
+					// A target deleted meanwhile, after the clients moved into it: none may point at it.
+					const strayed = clientCount > 0 && moveClientsTo && !(await q.findGroup(this.db, clubId, moveClientsTo));
+					if (strayed) await this.adoptStragglers(ctx, moveClientsTo).catch(e => this.logger.error(`Group ${moveClientsTo}: its stragglers not moved yet: ${e.message}`));
+					throw err;
+				}
 				await this.adoptStragglers(ctx, id, moveClientsTo);
 				ctx.emit("groups.deleted", { clubId, groupId: id });
 				for (const productId of affected) ctx.emit("groups.productAccessUpdated", { clubId, productId });
@@ -370,7 +367,7 @@ const GroupsService = defineService<GroupsThis>({
 	methods: {
 		/** Client counts per group (all groups of the club when `ids` is omitted). */
 		async groupCounts(ctx: GroupsCtx, ids?: string[]): Promise<Record<string, number>> {
-			return ctx.call("clients.countByGroup", ids ? { groupIds: ids } : {});
+			return ctx.call<CountsAnswer, CountByGroupParams>("clients.countByGroup", ids ? { groupIds: ids } : {});
 		},
 
 		async withCount(ctx: GroupsCtx, row: q.GroupRow): Promise<Group> {
@@ -387,7 +384,7 @@ const GroupsService = defineService<GroupsThis>({
 			const counts = await this.groupCounts(ctx, [groupId]);
 			if (!(counts[groupId] > 0)) return;
 			const toGroupId = target ?? (await ctx.call<GroupsDefaults, object>("groups.defaults", {})).defaultGroupId;
-			const { moved } = await ctx.call<{ moved: number }, object>("clients.moveAllFromGroup", { fromGroupId: groupId, toGroupId });
+			const { moved } = await ctx.call<MoveAllFromGroupAnswer, MoveAllFromGroupParams>("clients.moveAllFromGroup", { fromGroupId: groupId, toGroupId });
 			this.logger.warn(`Group ${groupId} of club ${ctx.meta.clubId}: moved ${moved} client(s) assigned during its deletion to ${toGroupId}`);
 		},
 	},

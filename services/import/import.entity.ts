@@ -1,29 +1,11 @@
 /** The API shape of an import job, and its OpenAPI schema. */
 import { ref } from "../../lib/openapi";
-import type { JobOptions, JobRow, JobStatus } from "./import.queries";
+import type { ImportJob } from "./import.contract";
+import type { JobRow } from "./import.queries";
 
-export interface ImportJob {
-	id: string;
-	status: JobStatus;
-	fileName: string | null;
-	totalRows: number;
-	processedRows: number;
-	created: number;
-	updated: number;
-	skipped: number;
-	failed: number;
-	/** Rows imported that look like clients the club already had (on the errors download as POSSIBLE_DUPLICATE). */
-	possibleDuplicates: number;
-	warnings: string[];
-	error: string | null;
-	startedAt: string | null;
-	finishedAt: string | null;
-	rowsPerSecond: number;
-	options: JobOptions;
-	createdAt: string;
-}
+export type { ImportJob };
 
-export const possibleDuplicatesWarning = (n: number) =>
+const possibleDuplicatesWarning = (n: number) =>
 	`${n} row(s) look like clients the club already had (same phone, same name and birth date, or a similar name): imported all the same, listed on the errors download with code POSSIBLE_DUPLICATE.`;
 
 export function toJob(r: JobRow): ImportJob {
@@ -53,5 +35,3 @@ export function toJob(r: JobRow): ImportJob {
 }
 
 export const jobEntity = ref("ImportJob");
-
-export const rowErrorEntity = ref("ImportError");

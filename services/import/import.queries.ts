@@ -1,18 +1,11 @@
 /** Pure queries of the import schema: (db | trx, args) -> rows. Every tenant query filters by club_id. */
 import type { Knex } from "knex";
+import { NOW } from "../../lib/sql";
+import type { JobOptions, JobStatus } from "./import.contract";
+
+export type { JobOptions, JobStatus };
 
 type Db = Knex | Knex.Transaction;
-
-export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
-
-export interface JobOptions {
-	onDuplicate: "skip" | "update";
-	dryRun: boolean;
-	groupId: string | null;
-	tags: string[];
-	delimiter: "auto" | "," | ";" | "tab";
-	encoding: "auto" | "utf-8" | "windows-1252";
-}
 
 export interface JobRow {
 	id: string;
@@ -57,9 +50,8 @@ export interface ChunkCounts {
 	possibleDuplicates?: number;
 }
 
-export const NOW = "date_trunc('milliseconds', clock_timestamp())";
 /** Warnings kept per job (the first ones; the rest would say the same thing again). */
-export const MAX_WARNINGS = 100;
+const MAX_WARNINGS = 100;
 
 export const jobsOfClub = (db: Db, clubId: string) => db<JobRow>("jobs").where({ club_id: clubId });
 
@@ -87,7 +79,6 @@ export async function addWarnings(db: Db, jobId: string, warnings: string[]): Pr
 	);
 }
 
-/** Rows handed to the workers so far (totalRows grows while the file is read; an ended job no longer changes). */
 /** Rows published so far; false when the job is no longer open (cancelled or ended): stop reading. */
 export async function addPublished(db: Db, jobId: string, rows: number): Promise<boolean> {
 	const res = await db.raw(`UPDATE jobs SET total_rows = total_rows + ?, updated_at = ${NOW} WHERE id = ? AND status = 'running' RETURNING cancel_requested`, [rows, jobId]);

@@ -4,13 +4,14 @@
  * its job and searches as soon as it reads `completed` gets plans made for the rows it just
  * imported. Best effort: a failure is logged and the job completes all the same.
  */
+import type { AppService } from "../../lib/service";
 import type { JobRow } from "./import.queries";
 
 export function aboutToComplete(row: JobRow | undefined): row is JobRow {
 	return !!row && row.status === "running" && !row.cancel_requested && row.chunks_total !== null && row.chunks_done >= row.chunks_total;
 }
 
-export async function refreshClientStatistics(service: any, row: JobRow): Promise<void> {
+export async function refreshClientStatistics(service: Pick<AppService, "broker" | "logger">, row: JobRow): Promise<void> {
 	const changed = row.created + row.updated;
 	if (changed <= 0 || (row.options as { dryRun?: boolean })?.dryRun) return;
 	try {

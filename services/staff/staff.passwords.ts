@@ -55,11 +55,6 @@ export function isCommonPassword(password: string): boolean {
 	return common.has(password.toLowerCase());
 }
 
-export function commonPasswordCount(): number {
-	isCommonPassword("");
-	return common!.size;
-}
-
 export function newToken(): string {
 	return crypto.randomBytes(32).toString("base64url");
 }

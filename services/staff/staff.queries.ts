@@ -1,8 +1,11 @@
 /** Pure queries of the staff schema: (db | trx, args) -> rows. */
 import type { Knex } from "knex";
+import { NOW } from "../../lib/sql";
+
+import type { Role } from "./staff.contract";
 
 type Db = Knex | Knex.Transaction;
-export type Role = "admin" | "staff" | "viewer";
+export type { Role };
 export type Status = "invited" | "active" | "disabled";
 
 export interface MemberRow {
@@ -49,7 +52,15 @@ export const isUniqueViolation = (err: unknown, index: string): boolean =>
 export const insertMember = (db: Db, row: Pick<MemberRow, "id" | "club_id" | "name" | "email" | "role" | "status">) =>
 	db<MemberRow>("members").insert(row).returning("*").then(r => r[0]);
 
-export const membersOfClub = (db: Db, clubId: string) => db<MemberRow>("members").where({ club_id: clubId });
+/** The club's members, filtered by status and role when given (GET /staff pages it). */
+export const membersOfClub = (db: Db, clubId: string, filter: { status?: Status; role?: Role } = {}) => {
+	const q = db<MemberRow>("members").where({ club_id: clubId });
+	if (filter.status) q.where({ status: filter.status });
+	if (filter.role) q.where({ role: filter.role });
+	return q;
+};
+
+export const findMemberByEmail = (db: Db, clubId: string, email: string) => db<MemberRow>("members").where({ club_id: clubId, email }).first();
 
 export const findMember = (db: Db, clubId: string, id: string) => db<MemberRow>("members").where({ club_id: clubId, id }).first();
 
@@ -59,7 +70,7 @@ export const lockMember = (trx: Knex.Transaction, clubId: string, id: string) =>
 export const updateMember = (db: Db, clubId: string, id: string, patch: Partial<Pick<MemberRow, "name" | "role" | "status" | "password_hash">>) =>
 	db<MemberRow>("members")
 		.where({ club_id: clubId, id })
-		.update({ ...patch, updated_at: db.raw("date_trunc('milliseconds', now())") as any })
+		.update({ ...patch, updated_at: db.raw(NOW) as any })
 		.returning("*")
 		.then(r => r[0] as MemberRow);
 
@@ -74,7 +85,7 @@ export const countActiveAdmins = (db: Db, clubId: string, exceptId?: string) => 
 };
 
 export const markSignedIn = (db: Db, clubId: string, id: string) =>
-	db("members").where({ club_id: clubId, id }).update({ last_sign_in_at: db.raw("date_trunc('milliseconds', now())") });
+	db("members").where({ club_id: clubId, id }).update({ last_sign_in_at: db.raw(NOW) });
 
 // ---------------------------------------------------------------- invitations
 
@@ -115,7 +126,7 @@ export const insertSession = (db: Db, row: Pick<SessionRow, "id" | "club_id" | "
  */
 export async function useSession(db: Db, tokenHash: string, idleMinutes: number): Promise<LiveSession | undefined> {
 	const { rows } = await db.raw(
-		`UPDATE sessions s SET last_used_at = date_trunc('milliseconds', now())
+		`UPDATE sessions s SET last_used_at = ${NOW}
 		 FROM sessions s0 LEFT JOIN members m ON m.id = s0.member_id AND m.club_id = s0.club_id
 		 WHERE s.id = s0.id AND s0.token_hash = ?
 		   AND s0.last_used_at > now() - make_interval(mins => ?)

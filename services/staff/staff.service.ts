@@ -13,74 +13,27 @@ import { pageOf, ref } from "../../lib/openapi";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import { Errors } from "moleculer";
-import { defineService } from "../../lib/service";
-import { DbMixin } from "../../mixins/db.mixin";
-import { OutboxMixin, type ChangeEntry } from "../../mixins/outbox.mixin";
+import { defineService, type AppService } from "../../lib/service";
+import { DbMixin, type DbMembers } from "../../mixins/db.mixin";
+import { OutboxMixin, type OutboxMembers } from "../../mixins/outbox.mixin";
 import { ConflictError, NotFoundError, UnauthorizedError, invalid } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { listParams, paginate, type Page } from "../../lib/pagination";
 import { UUID_RE } from "../../lib/tenant.middleware";
-import { lastAdminError, lockClubAdmins } from "../../lib/last-admin";
-import { tellEveryGateway } from "../../lib/gateways";
-import { readEnv } from "../../moleculer.config";
+import { lockClubAdmins } from "../../lib/last-admin";
 import { sha256Hex } from "../../lib/hash";
+import { clearedSessionCookie } from "../../lib/session-cookie";
 import * as q from "./staff.queries";
-import { clearedSessionCookie, sessionCookie, type Actor, type Role, type SessionIdentity } from "./staff.types";
-import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, isCommonPassword, newToken, verifyNothing, verifyPassword } from "./staff.passwords";
+import type { CountActiveAdminsAnswer, EndKeySessionsAnswer, EndKeySessionsParams, ResolveSessionAnswer, ResolveSessionParams, Role } from "./staff.contract";
+import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, isCommonPassword } from "./staff.passwords";
+import { MembersMixin, toMember, type MembersMembers, type StaffMember } from "./staff.members";
+import { FAILURE_WINDOW_MINUTES, MAX_FAILURES, NO_STORE, SessionsMixin, asActor, targetOf, type SessionMeta, type SessionsMembers, type SessionsState } from "./staff.sessions";
 
-export interface StaffMember {
-	id: string;
-	name: string;
-	email: string;
-	role: Role;
-	status: q.Status;
-	lastSignInAt: string | null;
-	createdAt: string;
-	updatedAt: string;
-}
-
-/** The gateway's additions to ctx.meta for the session routes. */
-export interface SessionMeta extends HttpMeta {
-	https?: boolean;
-	sessionHash?: string;
-	sessionId?: string;
-	actor?: Actor;
-}
-
-const INVITATION_DAYS = 7;
-export const MAX_FAILURES = 5;
-export const FAILURE_WINDOW_MINUTES = 15;
+export type StaffThis = AppService & DbMembers & OutboxMembers & MembersMembers & SessionsMembers & SessionsState;
 
 const ROLES = ["admin", "staff", "viewer"] as const;
-/** Answers that carry a secret (an invitation token, a session cookie) are never cached. */
-const NO_STORE = { "Cache-Control": "no-store" };
-
-const toMember = (r: q.MemberRow): StaffMember => ({
-	id: r.id,
-	name: r.name,
-	email: r.email,
-	role: r.role,
-	status: r.status,
-	lastSignInAt: r.last_sign_in_at ? r.last_sign_in_at.toISOString() : null,
-	createdAt: r.created_at.toISOString(),
-	updatedAt: r.updated_at.toISOString(),
-});
-
-/**
- * The context a change is recorded under when the request itself carries no actor (the
- * public sign-in, sign-out and accept routes): the person or key it was about, in its club.
- */
-function asActor(ctx: Context<any, any>, actor: Actor, clubId: string): Context<any, any> {
-	return { meta: { ...ctx.meta, actor, clubId }, requestID: ctx.requestID, caller: ctx.caller, nodeID: ctx.nodeID } as unknown as Context<any, any>;
-}
-
-const targetOf = (actor: Actor): ChangeEntry["target"] => (actor.type === "key" ? { type: "apiKey", id: actor.id } : { type: "staff", id: actor.id });
-
-const invalidCredentials = () => new UnauthorizedError("Wrong e-mail or password", "INVALID_CREDENTIALS");
-
-/** 429 with data.retryAfter (the gateway's Retry-After header; the data survives the transporter). */
-const tooManyAttempts = (retryAfter: number) =>
-	Object.assign(new Errors.MoleculerClientError(`Too many failed sign-ins for this e-mail; retry in ${retryAfter} s`, 429, "TOO_MANY_ATTEMPTS", { retryAfter }), { retryAfter });
+/** An audit entry's `{ field: [before, after] }`. */
+type Changes = Record<string, [unknown, unknown]>;
 
 const memberEntity = ref("StaffMember");
 const invitedEntity = ref("StaffInvited");
@@ -89,9 +42,9 @@ const err = (description: string) => ({ description, schema: { $ref: "#/componen
 
 const emailRule = { type: "email", normalize: true, max: 254 } as const;
 
-const StaffService = defineService({
+const StaffService = defineService<StaffThis>({
 	name: "staff",
-	mixins: [DbMixin({ schema: "staff" }), OutboxMixin()],
+	mixins: [DbMixin({ schema: "staff" }), OutboxMixin(), MembersMixin, SessionsMixin],
 	settings: { rest: "/" },
 
 	actions: {
@@ -113,21 +66,21 @@ const StaffService = defineService({
 					"409": err("STAFF_EXISTS: the e-mail is already a member of this club (data: { staffId })"),
 				},
 			},
-			async handler(this: any, ctx: Context<{ name: string; email: string; role: Role }, SessionMeta>) {
+			async handler(ctx: Context<{ name: string; email: string; role: Role }, SessionMeta>) {
 				const clubId = ctx.meta.clubId;
 				const id = crypto.randomUUID();
 				try {
-					return await this.db.transaction(async (trx: any) => {
+					return await this.db.transaction(async trx => {
 						const row = await q.insertMember(trx, { id, club_id: clubId, name: ctx.params.name, email: ctx.params.email, role: ctx.params.role, status: "invited" });
 						const invitation = await this.issueInvitation(trx, clubId, id);
-						const changes = Object.fromEntries((["name", "email", "role", "status"] as const).map(f => [f, [null, row[f]]]));
+						const changes: Changes = Object.fromEntries((["name", "email", "role", "status"] as const).map(f => [f, [null, row[f]]]));
 						await this.recordChange(trx, ctx, { action: "staff.create", target: { type: "staff", id }, changes });
 						ctx.meta.$responseHeaders = { ...NO_STORE };
 						return created(ctx, { ...toMember(row), invitation }, `/api/v1/staff/${id}`);
 					});
 				} catch (e) {
 					if (!q.isUniqueViolation(e, "members_club_email_key")) throw e;
-					const existing = await q.membersOfClub(this.db, clubId).where({ email: ctx.params.email }).first();
+					const existing = await q.findMemberByEmail(this.db, clubId, ctx.params.email);
 					throw new ConflictError("STAFF_EXISTS", "A staff member of this club already has this e-mail", { staffId: existing?.id });
 				}
 			},
@@ -143,10 +96,10 @@ const StaffService = defineService({
 				tags: ["staff"],
 				responses: { "201": { description: "The member with its new invitation (shown once)", schema: invitedEntity } },
 			},
-			async handler(this: any, ctx: Context<{ id: string }, SessionMeta>) {
+			async handler(ctx: Context<{ id: string }, SessionMeta>) {
 				const clubId = ctx.meta.clubId;
 				if (!UUID_RE.test(ctx.params.id)) throw new NotFoundError("Staff member");
-				const { body, ended } = await this.db.transaction(async (trx: any) => {
+				const { body, ended } = await this.db.transaction(async trx => {
 					const member = await q.lockMember(trx, clubId, ctx.params.id);
 					if (!member) throw new NotFoundError("Staff member");
 					await q.endInvitations(trx, clubId, member.id);
@@ -182,7 +135,7 @@ const StaffService = defineService({
 					"422": err("VALIDATION_ERROR, or WEAK_PASSWORD: a common password"),
 				},
 			},
-			async handler(this: any, ctx: Context<{ token: string; password: string }, SessionMeta>) {
+			async handler(ctx: Context<{ token: string; password: string }, SessionMeta>) {
 				const tokenHash = sha256Hex(ctx.params.token);
 				// The cheap lookup first: an unknown token never costs a password hash.
 				if (!(await q.findOpenInvitation(this.db, tokenHash))) throw new NotFoundError("Invitation");
@@ -192,7 +145,7 @@ const StaffService = defineService({
 					]);
 				}
 				const passwordHash = await hashPassword(ctx.params.password);
-				const row = await this.db.transaction(async (trx: any) => {
+				const row = await this.db.transaction(async trx => {
 					const inv = await q.findOpenInvitation(trx, tokenHash);
 					const used = inv && (await q.consumeInvitation(trx, inv.id));
 					if (!used) throw new NotFoundError("Invitation");
@@ -222,10 +175,8 @@ const StaffService = defineService({
 				tags: ["staff"],
 				responses: { "200": { description: "A page of members", schema: pageOf("StaffMember") } },
 			},
-			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string; status?: q.Status; role?: Role }, SessionMeta>): Promise<Page<StaffMember>> {
-				const query = q.membersOfClub(this.db, ctx.meta.clubId);
-				if (ctx.params.status) query.where({ status: ctx.params.status });
-				if (ctx.params.role) query.where({ role: ctx.params.role });
+			async handler(ctx: Context<{ limit?: number; cursor?: string; status?: q.Status; role?: Role }, SessionMeta>): Promise<Page<StaffMember>> {
+				const query = q.membersOfClub(this.db, ctx.meta.clubId, { status: ctx.params.status, role: ctx.params.role });
 				return paginate(query, { limit: ctx.params.limit, cursor: ctx.params.cursor }, toMember);
 			},
 		},
@@ -236,7 +187,7 @@ const StaffService = defineService({
 			auth: "admin",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
 			openapi: { summary: "A staff member", tags: ["staff"], responses: { "200": { description: "The member", schema: memberEntity } } },
-			async handler(this: any, ctx: Context<{ id: string }, SessionMeta>) {
+			async handler(ctx: Context<{ id: string }, SessionMeta>) {
 				const row = UUID_RE.test(ctx.params.id) ? await q.findMember(this.db, ctx.meta.clubId, ctx.params.id) : undefined;
 				if (!row) throw new NotFoundError("Staff member");
 				return toMember(row);
@@ -263,11 +214,11 @@ const StaffService = defineService({
 					"409": err("LAST_ADMIN: the club would keep neither an admin API key nor an active admin member"),
 				},
 			},
-			async handler(this: any, ctx: Context<{ id: string; name?: string; role?: Role; status?: "active" | "disabled" }, SessionMeta>) {
+			async handler(ctx: Context<{ id: string; name?: string; role?: Role; status?: "active" | "disabled" }, SessionMeta>) {
 				const clubId = ctx.meta.clubId;
 				const { id, name, role, status } = ctx.params;
 				if (!UUID_RE.test(id)) throw new NotFoundError("Staff member");
-				const { row, ended } = await this.db.transaction(async (trx: any) => {
+				const { row, ended } = await this.db.transaction(async trx => {
 					if (role !== undefined || status !== undefined) await lockClubAdmins(trx, clubId);
 					const member = await q.lockMember(trx, clubId, id);
 					if (!member) throw new NotFoundError("Staff member");
@@ -281,7 +232,7 @@ const StaffService = defineService({
 					if (member.role === "admin" && member.status === "active" && (nextRole !== "admin" || nextStatus !== "active")) {
 						await this.assertAnotherAdmin(ctx, trx, clubId, member.id);
 					}
-					const changes = Object.fromEntries(
+					const changes: Changes = Object.fromEntries(
 						(["name", "role", "status"] as const).filter(f => patch[f] !== undefined && patch[f] !== member[f]).map(f => [f, [member[f], patch[f]]]),
 					);
 					if (!Object.keys(changes).length) return { row: member, ended: [] };
@@ -323,7 +274,7 @@ const StaffService = defineService({
 					"429": err("TOO_MANY_ATTEMPTS: too many failures for this e-mail (Retry-After)"),
 				},
 			},
-			async handler(this: any, ctx: Context<{ email?: string; password?: string; club?: string; apiKey?: string }, SessionMeta>) {
+			async handler(ctx: Context<{ email?: string; password?: string; club?: string; apiKey?: string }, SessionMeta>) {
 				const { email, password, club, apiKey } = ctx.params;
 				if (apiKey !== undefined) {
 					if (email !== undefined || password !== undefined || club !== undefined) {
@@ -343,7 +294,7 @@ const StaffService = defineService({
 			auth: "viewer",
 			params: { $$strict: true },
 			openapi: { summary: "The current session", tags: ["session"], responses: { "200": { description: "The session (expiresAt null for a key sent as Bearer)", schema: sessionEntity } } },
-			async handler(this: any, ctx: Context<unknown, SessionMeta>) {
+			async handler(ctx: Context<unknown, SessionMeta>) {
 				const clubId = ctx.meta.clubId;
 				const club = await ctx.call("clubs.get", {});
 				if (ctx.meta.sessionId) {
@@ -363,10 +314,10 @@ const StaffService = defineService({
 			session: true,
 			params: { $$strict: true },
 			openapi: { summary: "Sign out", tags: ["session"], responses: { "204": { description: "Signed out" }, "403": err("CSRF: the Origin header names another site") } },
-			async handler(this: any, ctx: Context<unknown, SessionMeta>) {
+			async handler(ctx: Context<unknown, SessionMeta>) {
 				const hash = ctx.meta.sessionHash;
 				const ended = hash
-					? await this.db.transaction(async (trx: any) => {
+					? await this.db.transaction(async trx => {
 							const row = await q.endSessionByHash(trx, hash);
 							if (!row) return [];
 							const actor = await this.actorOfSession(trx, row);
@@ -385,7 +336,7 @@ const StaffService = defineService({
 			tenant: false,
 			visibility: "public",
 			params: { tokenHash: { type: "string", length: 64 } },
-			async handler(this: any, ctx: Context<{ tokenHash: string }>): Promise<SessionIdentity | null> {
+			async handler(ctx: Context<ResolveSessionParams>): Promise<ResolveSessionAnswer> {
 				const row = await q.useSession(this.db, ctx.params.tokenHash, this.idleMinutes);
 				if (Math.random() < 0.001) void q.pruneIdleSessions(this.db, this.idleMinutes).catch(() => undefined);
 				return row ? this.identityOf(row) : null;
@@ -396,7 +347,7 @@ const StaffService = defineService({
 		countActiveAdmins: {
 			visibility: "public",
 			params: {},
-			async handler(this: any, ctx: Context<unknown, HttpMeta>) {
+			async handler(ctx: Context<unknown, HttpMeta>): Promise<CountActiveAdminsAnswer> {
 				return q.countActiveAdmins(this.db, ctx.meta.clubId);
 			},
 		},
@@ -405,7 +356,7 @@ const StaffService = defineService({
 		endKeySessions: {
 			visibility: "public",
 			params: { keyId: { type: "string", length: 36 } },
-			async handler(this: any, ctx: Context<{ keyId: string }, HttpMeta>) {
+			async handler(ctx: Context<EndKeySessionsParams, HttpMeta>): Promise<EndKeySessionsAnswer> {
 				await this.forgetSessions(ctx, await q.endKeySessions(this.db, ctx.meta.clubId, ctx.params.keyId));
 				return true;
 			},
@@ -416,7 +367,7 @@ const StaffService = defineService({
 		/** Backup of clubs' direct call (staff was unreachable then): the revoked key's sessions end. */
 		"clubs.apiKeyRevoked": {
 			params: { keyHash: "string", keyId: { type: "string", optional: true }, clubId: { type: "string", optional: true } },
-			async handler(this: any, ctx: Context<{ keyId?: string; clubId?: string }>) {
+			async handler(ctx: Context<{ keyId?: string; clubId?: string }>) {
 				const { keyId, clubId } = ctx.params;
 				if (!keyId || !clubId || !UUID_RE.test(keyId) || !UUID_RE.test(clubId)) return;
 				const ended = await q.endKeySessions(this.db, clubId, keyId);
@@ -425,117 +376,7 @@ const StaffService = defineService({
 		},
 	},
 
-	methods: {
-		async issueInvitation(this: any, trx: any, clubId: string, memberId: string) {
-			const token = newToken();
-			const expiresAt = new Date(Date.now() + INVITATION_DAYS * 86_400_000);
-			await q.insertInvitation(trx, { id: crypto.randomUUID(), club_id: clubId, member_id: memberId, token_hash: sha256Hex(token), expires_at: expiresAt });
-			return { token, expiresAt: expiresAt.toISOString() };
-		},
-
-		/** LAST_ADMIN unless another active admin member or an admin key remains (the caller holds lockClubAdmins). */
-		async assertAnotherAdmin(this: any, ctx: Context<unknown, HttpMeta>, trx: any, clubId: string, exceptId: string) {
-			if ((await q.countActiveAdmins(trx, clubId, exceptId)) > 0) return;
-			const keys = (await ctx.call("clubs.countAdminKeys", {}, { meta: { clubId } })) as number;
-			if (keys === 0) throw lastAdminError();
-		},
-
-		/** Every gateway drops these sessions before we answer. */
-		async forgetSessions(this: any, ctx: Context, tokenHashes: string[]) {
-			if (tokenHashes.length) await tellEveryGateway(ctx, "api.forgetSessions", { tokenHashes }, "staff.sessionsEnded");
-		},
-
-		/** The candidates of one club, named by its id (as CLUB_REQUIRED lists it) or, case-insensitively, by its name. */
-		async inClub(this: any, ctx: Context, candidates: q.MemberRow[], club: string): Promise<q.MemberRow[]> {
-			if (UUID_RE.test(club)) return candidates.filter(m => m.club_id === club.toLowerCase());
-			const named = await Promise.all(candidates.map(async m => ((await this.clubOf(ctx, m.club_id)).name.toLowerCase() === club.trim().toLowerCase() ? m : null)));
-			return named.filter((m): m is q.MemberRow => m !== null);
-		},
-
-		async clubOf(this: any, ctx: Context, clubId: string): Promise<{ id: string; name: string }> {
-			return (await ctx.call("clubs.get", {}, { meta: { clubId } })) as { id: string; name: string };
-		},
-
-		/** Who an ended session spoke for. */
-		async actorOfSession(this: any, trx: any, row: q.SessionRow): Promise<Actor> {
-			if (row.key_id) return { type: "key", id: row.key_id, name: row.key_name ?? "" };
-			const m = await q.findMember(trx, row.club_id, row.member_id!);
-			return { type: "staff", id: row.member_id!, name: m?.name ?? "" };
-		},
-
-		identityOf(this: any, row: q.LiveSession): SessionIdentity {
-			const actor: Actor = row.member_id ? { type: "staff", id: row.member_id, name: row.name } : { type: "key", id: row.key_id!, name: row.name };
-			return { sessionId: row.id, clubId: row.club_id, role: row.role, keyId: actor.id, actor, expiresAt: this.expiresAt(row.last_used_at) };
-		},
-
-		expiresAt(this: any, lastUsed: Date): string {
-			return new Date(lastUsed.getTime() + this.idleMinutes * 60_000).toISOString();
-		},
-
-		sessionBody(this: any, club: unknown, row: q.LiveSession) {
-			const { role, actor, expiresAt } = this.identityOf(row) as SessionIdentity;
-			return { club, role, actor, expiresAt };
-		},
-
-		/** Opens the session, sets the cookie and answers its shape. */
-		async openSession(this: any, ctx: Context<unknown, SessionMeta>, row: Pick<q.SessionRow, "club_id" | "member_id" | "key_id" | "key_name" | "key_role">) {
-			const token = newToken();
-			const live = await this.db.transaction(async (trx: any) => {
-				const session = await q.insertSession(trx, { id: crypto.randomUUID(), token_hash: sha256Hex(token), ...row });
-				if (row.member_id) await q.markSignedIn(trx, row.club_id, row.member_id);
-				const live = (await q.findSession(trx, row.club_id, session.id))!;
-				const { actor } = this.identityOf(live) as SessionIdentity;
-				await this.recordChange(trx, asActor(ctx, actor, row.club_id), { action: "staff.signIn", target: targetOf(actor) });
-				return live;
-			});
-			const club = await this.clubOf(ctx, row.club_id);
-			ctx.meta.$responseHeaders = { ...NO_STORE, "Set-Cookie": sessionCookie(token, !!ctx.meta.https) };
-			return this.sessionBody(club, live);
-		},
-
-		async signInWithKey(this: any, ctx: Context<unknown, SessionMeta>, apiKey: string) {
-			const key = (await ctx.call("clubs.resolveKey", { keyHash: sha256Hex(apiKey) })) as { keyId: string; clubId: string; role: Role; name?: string } | null;
-			if (!key) throw invalidCredentials();
-			return this.openSession(ctx, { club_id: key.clubId, member_id: null, key_id: key.keyId, key_name: key.name ?? "API key", key_role: key.role });
-		},
-
-		/**
-		 * Throttle first (durable, per e-mail, across nodes), then one verification per
-		 * candidate membership (a dummy one when there is none), so an unknown e-mail and a
-		 * wrong password cost the same and answer the same.
-		 */
-		async signInWithPassword(this: any, ctx: Context<unknown, SessionMeta>, email: string, password: string, club?: string) {
-			const attempt = await q.claimAttempt(this.db, sha256Hex(email), MAX_FAILURES, FAILURE_WINDOW_MINUTES);
-			if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfter);
-			if (Math.random() < 0.01) void q.pruneFailures(this.db, FAILURE_WINDOW_MINUTES).catch(() => undefined);
-			let candidates: q.MemberRow[] = await q.signInCandidates(this.db, email);
-			if (club !== undefined) candidates = await this.inClub(ctx, candidates, club);
-			const matched: q.MemberRow[] = [];
-			if (!candidates.length) await verifyNothing(password);
-			for (const m of candidates) if (await verifyPassword(m.password_hash!, password)) matched.push(m);
-			if (!matched.length) {
-				// A failed sign-in is kept in the trail of each club whose member was tried (an unknown e-mail has no club).
-				for (const m of candidates) {
-					await this.recordChange(this.db, asActor(ctx, { type: "staff", id: m.id, name: m.name }, m.club_id), { action: "staff.signInFailed", target: { type: "staff", id: m.id } });
-				}
-				throw invalidCredentials();
-			}
-			await q.releaseAttempt(this.db, attempt.id);
-			if (matched.length > 1) {
-				const clubs = await Promise.all(matched.map(async m => {
-					const c = await this.clubOf(ctx, m.club_id);
-					return { id: c.id, name: c.name };
-				}));
-				throw new ConflictError("CLUB_REQUIRED", "This e-mail signs in to several clubs: say which one in 'club'", { clubs });
-			}
-			const m = matched[0];
-			return this.openSession(ctx, { club_id: m.club_id, member_id: m.id, key_id: null, key_name: null, key_role: null });
-		},
-	},
-
-	created(this: any) {
-		this.idleMinutes = readEnv().sessionIdleMinutes;
-	},
+	// Methods: staff.members.ts (invitations, LAST_ADMIN) and staff.sessions.ts (sign-in, sessions).
 });
 
 export default StaffService;

@@ -15,16 +15,18 @@
  *   3. every key's answer (201 + entry, or 409 INSUFFICIENT_FUNDS) is stored, then COMMIT.
  * That is six round trips per batch (BEGIN; keys + lock; balance + ledger; audit entries; answers; COMMIT):
  * on a busy database the round trips under the lock are what a hot wallet pays for.
- * Each key is also claimed club-wide (claimKey, as the mixin does): the claims go out as the
- * batch starts and are awaited under the lock before anything is decided, so their round
- * trip overlaps the batch's first one; a key the club used for another request gets its
- * 422 IDEMPOTENCY_KEY_REUSED stored like any answer. The stored answers have the mixin's
+ * Each key is also claimed club-wide (claimKey, as the mixin does): the claim goes out when the
+ * debit arrives (mixins/idempotency.claims.ts groups the club's claims), so it is usually
+ * answered while the debit waits for its batch; the batch awaits its claims before BEGIN (no
+ * call to another service under the wallet's lock). A key the club used for another request
+ * gets its 422 IDEMPOTENCY_KEY_REUSED decided under the lock and stored like any answer. The stored answers have the mixin's
  * shape (storedError), so a replay through the mixin answers exactly what the batch did.
  * If the transaction fails, nothing of it exists: a lock timeout or deadlock sends every
  * item through the mixin one by one; any other error fails them all (a retry is safe).
  * Several nodes batching the same wallet queue on its row lock.
  */
 import type { Knex } from "knex";
+import type { Context } from "moleculer";
 import { answerOf, refusalOf, storeAnswers, type Answer } from "../../mixins/idempotency.queries";
 import { DEFAULT_WAIT_MS } from "../../mixins/idempotency.mixin";
 import { debitMany, lockWalletClaimingKeys, type TransactionRow, type WalletRow } from "./wallets.queries";
@@ -32,8 +34,10 @@ import { InsufficientFundsError } from "./wallets.errors";
 import { isClientError } from "../../lib/errors";
 
 export const MAX_BATCH = 256;
-const LINGER_MAX_MS = 8;
-const LINGER_SHARE = 0.2;
+/** Lingering for the callers of the previous batch: at most LINGER_SHARE of its duration (and LINGER_MAX_MS), and no longer than LINGER_GAP_MS without a new arrival. */
+const LINGER_MAX_MS = 30;
+const LINGER_SHARE = 0.5;
+const LINGER_GAP_MS = 4;
 const ACTION = "wallets.debit";
 
 export interface DebitItem {
@@ -49,16 +53,18 @@ export interface DebitItem {
 	/** The key's club-wide claim (mixins/idempotency.claims.ts); rejects 422 when the club used the key for another request. */
 	claim(): Promise<void>;
 	/** The caller's context: whose debit it is (the audit entry's actor and request). */
-	ctx: unknown;
+	ctx: Context<any, any>;
 }
 
 /** Records the audit entries of the batch's debits inside its transaction (the outbox). */
-export type RecordDebits = (trx: Knex.Transaction, done: Array<{ ctx: unknown; wallet: WalletRow; row: TransactionRow }>) => Promise<void>;
+export type RecordDebits = (trx: Knex.Transaction, done: Array<{ ctx: Context<any, any>; wallet: WalletRow; row: TransactionRow }>) => Promise<void>;
 
 export type DebitOutcome = { kind: "fresh"; row: TransactionRow; body: unknown; wallet: WalletRow } | { kind: "refused"; err: InsufficientFundsError | Error } | { kind: "fallback" };
 
 interface Pending {
 	item: DebitItem;
+	/** The club-wide claim's answer: null, or the error it was refused with. */
+	claimed: Promise<unknown>;
 	resolve(o: DebitOutcome): void;
 	reject(err: unknown): void;
 }
@@ -66,9 +72,19 @@ interface Pending {
 /** Errors after which the batch is retried item by item through the mixin. */
 const FALL_BACK = new Set(["55P03", "40P01", "40001", "WALLET_NOT_FOUND"]);
 
+/** One wallet's debits on this node: those waiting, and whether a batch is under way. */
+interface Lane {
+	queue: Pending[];
+	running: number;
+	/** A start is scheduled (setImmediate) or lingering. */
+	starting: boolean;
+	/** The previous batch's size (with what queued behind it) and duration, in this busy spell. */
+	last: number;
+	lastMs: number;
+}
+
 export class DebitBatcher {
-	private readonly queues = new Map<string, Pending[]>();
-	private readonly running = new Set<string>();
+	private readonly lanes = new Map<string, Lane>();
 
 	/** What the batches did (tests and the bench read it). */
 	readonly stats = { batches: 0, debits: 0, largest: 0, fallbacks: 0 };
@@ -85,43 +101,65 @@ export class DebitBatcher {
 
 	debit(item: DebitItem): Promise<DebitOutcome> {
 		const qk = `${item.clubId}:${item.walletId}`;
+		// The club-wide claim goes out now (ClaimBatcher groups the club's claims of this turn): by the
+		// time the debit's batch starts it has usually been answered. Awaited before the batch's transaction.
+		const claimed = item.claim().then(
+			() => null,
+			(err: unknown) => err,
+		);
 		return new Promise((resolve, reject) => {
-			const queue = this.queues.get(qk) ?? [];
-			queue.push({ item, resolve, reject });
-			this.queues.set(qk, queue);
+			let lane = this.lanes.get(qk);
+			if (!lane) this.lanes.set(qk, (lane = { queue: [], running: 0, starting: false, last: 0, lastMs: 0 }));
+			lane.queue.push({ item, claimed, resolve, reject });
 			// Let the debits that arrive in this same turn join the batch.
-			if (!this.running.has(qk)) {
-				this.running.add(qk);
-				setImmediate(() => this.drain(qk));
-			}
+			this.kick(qk, lane);
 		});
 	}
 
-	private async drain(qk: string): Promise<void> {
-		try {
-			let last = 0; // the previous batch's size and duration, in this busy spell
-			let lastMs = 0;
-			for (;;) {
-				let queue = this.queues.get(qk) ?? [];
-				// Busy (the previous batch was a group): the callers it answered come back after a
-				// network round trip and would form a second, alternating batch; wait a little for
-				// them (at most LINGER_SHARE of a batch, LINGER_MAX_MS) so one batch carries them all.
-				if (last > 1 && queue.length < last) {
-					const until = Date.now() + Math.min(LINGER_MAX_MS, lastMs * LINGER_SHARE);
-					while (Date.now() < until && (this.queues.get(qk)?.length ?? 0) < last) await new Promise(r => setTimeout(r, 1));
-					queue = this.queues.get(qk) ?? [];
-				}
-				if (queue.length === 0) break;
-				const batch = queue.splice(0, MAX_BATCH);
-				const started = Date.now();
-				await this.run(batch);
-				last = batch.length + queue.length;
-				lastMs = Date.now() - started;
+	/**
+	 * Starts the lane's next batch when none is under way. (Starting the next one while the
+	 * previous commits, to queue on the row lock, was tried: over HTTP the callers then settle
+	 * into two alternating half batches, twice the commits; bench/wallets was slower.)
+	 */
+	private kick(qk: string, lane: Lane): void {
+		if (lane.starting || lane.running > 0 || lane.queue.length === 0) return;
+		lane.starting = true;
+		setImmediate(() => void this.start(qk, lane));
+	}
+
+	private async start(qk: string, lane: Lane): Promise<void> {
+		// Busy (the previous batch was a group): the callers it answered come
+		// back one by one (over HTTP each goes through the gateway first) and would form a second,
+		// alternating batch, twice the commits for the same debits. Wait for them while they keep
+		// coming (a gap of LINGER_GAP_MS ends it), at most LINGER_SHARE of a batch or LINGER_MAX_MS.
+		if (lane.last > 1 && lane.queue.length < lane.last) {
+			const until = Date.now() + Math.min(LINGER_MAX_MS, lane.lastMs * LINGER_SHARE);
+			let size = lane.queue.length;
+			let lastArrival = Date.now();
+			while (lane.queue.length < lane.last && Date.now() < until && Date.now() - lastArrival < LINGER_GAP_MS) {
+				await new Promise(r => setTimeout(r, 1));
+				if (lane.queue.length > size) [size, lastArrival] = [lane.queue.length, Date.now()];
 			}
-		} finally {
-			this.queues.delete(qk);
-			this.running.delete(qk);
 		}
+		lane.starting = false;
+		const batch = lane.queue.splice(0, MAX_BATCH);
+		if (batch.length === 0) return this.idle(qk, lane);
+		lane.running++;
+		const started = Date.now();
+		try {
+			await this.run(batch);
+		} finally {
+			lane.running--;
+			lane.last = batch.length + lane.queue.length;
+			lane.lastMs = Date.now() - started;
+			this.kick(qk, lane);
+			this.idle(qk, lane);
+		}
+	}
+
+	/** A lane with nothing waiting or under way is forgotten (its busy spell is over). */
+	private idle(qk: string, lane: Lane): void {
+		if (lane.running === 0 && !lane.starting && lane.queue.length === 0 && this.lanes.get(qk) === lane) this.lanes.delete(qk);
 	}
 
 	private async run(batch: Pending[]): Promise<void> {
@@ -134,9 +172,10 @@ export class DebitBatcher {
 			else inBatch.push(p);
 			seen.add(p.item.key);
 		}
-		// The club-wide claims go out now and are awaited under the lock, before anything is
-		// decided: the claim's round trip overlaps the batch's first one instead of preceding it.
-		const claims = new Map<Pending, Promise<unknown>>(inBatch.map(p => [p, p.item.claim().then(() => null, (err: unknown) => err)]));
+		// The club-wide claims are answered before the transaction begins (no call to another
+		// service while holding the wallet's lock); a refused key is decided under the lock below.
+		const claims = new Map<Pending, unknown>();
+		for (const p of inBatch) claims.set(p, await p.claimed);
 		let outcomes: Map<Pending, DebitOutcome>;
 		this.stats.batches++;
 		this.stats.largest = Math.max(this.stats.largest, inBatch.length);
@@ -157,7 +196,7 @@ export class DebitBatcher {
 		for (const p of repeats) p.resolve({ kind: "fallback" });
 	}
 
-	private async apply(trx: Knex.Transaction, batch: Pending[], claims: Map<Pending, Promise<unknown>>): Promise<Map<Pending, DebitOutcome>> {
+	private async apply(trx: Knex.Transaction, batch: Pending[], claims: Map<Pending, unknown>): Promise<Map<Pending, DebitOutcome>> {
 		const out = new Map<Pending, DebitOutcome>();
 		const { clubId, walletId } = batch[0].item;
 		// One round trip: the lock timeout, the keys (a key that exists leaves the batch), then
@@ -172,7 +211,7 @@ export class DebitBatcher {
 		// A key the club already used for another request: 422, stored under the key like any answer.
 		const fresh: Pending[] = [];
 		for (const p of batch.filter(p => mine.has(p.item.key))) {
-			const err: any = await claims.get(p);
+			const err: any = claims.get(p);
 			if (!err) fresh.push(p);
 			else if (isClientError(err)) {
 				out.set(p, { kind: "refused", err });

@@ -4,7 +4,10 @@
  * entry together, as the other movements do (wallets.queries.ts).
  */
 import type { Knex } from "knex";
+import type { MergeResult } from "./wallets.contract";
 import type { TransactionRow, WalletRow } from "./wallets.queries";
+
+export type { MergeResult } from "./wallets.contract";
 import { NOW } from "../../lib/sql";
 
 type Db = Knex | Knex.Transaction;
@@ -17,15 +20,6 @@ export interface MergeRow {
 	status: "applied" | "aborted";
 	result: MergeResult | null;
 	created_at: Date;
-}
-
-export interface MergeResult {
-	/** Source wallets re-owned by the target (a currency the target had no wallet in). */
-	wallets: number;
-	/** Balances carried into the target's wallet of the same currency (amount > 0 only). */
-	transferred: Array<{ currency: string; amount: number }>;
-	movedWalletIds: string[];
-	closedWalletIds: string[];
 }
 
 /** Both clients' wallets, locked in id order (the order every locker uses). */

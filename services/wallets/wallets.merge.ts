@@ -13,22 +13,21 @@
  * sure whether it was applied, and after an abort it never will be.
  */
 import crypto from "node:crypto";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { ConflictError } from "../../lib/errors";
+import { defineMixin } from "../../lib/service";
 import type { HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
 import * as q from "./wallets.queries";
 import * as mq from "./wallets.merge.queries";
 import { BalanceLimitError } from "./wallets.errors";
 import { closeOwner, lockOpenOwner } from "./wallets.owners.queries";
+import { isBalanceMax } from "./wallets.movements";
 import { toTransaction, type TransactedEvent } from "./wallets.types";
+import type { AbortMergeAnswer, MergeClientsAnswer, MergeParams, MergePlanAnswer } from "./wallets.contract";
+import type { WalletsThis } from "./wallets.movements";
 
-export interface MergeParams {
-	mergeId: string;
-	sourceId: string;
-	targetId: string;
-}
 
 const uuid = { type: "string", pattern: UUID_RE } as const;
 
@@ -38,12 +37,12 @@ function planOf(source: q.WalletRow[], target: q.WalletRow[]) {
 	return source.map(w => ({ wallet: w, into: byCurrency.get(w.currency) ?? null }));
 }
 
-export const WalletsMergeMixin: Partial<ServiceSchema> = {
+export const WalletsMergeMixin = defineMixin<WalletsThis>({
 	actions: {
 		/** Internal (merge dry run): what the wallet step would do, changing nothing. */
 		mergePlan: {
 			params: { $$strict: true, sourceId: uuid, targetId: uuid },
-			async handler(this: any, ctx: Context<Omit<MergeParams, "mergeId">, HttpMeta>): Promise<Pick<mq.MergeResult, "wallets" | "transferred">> {
+			async handler(ctx: Context<Omit<MergeParams, "mergeId">, HttpMeta>): Promise<MergePlanAnswer> {
 				const { sourceId, targetId } = ctx.params;
 				const rows = await mq.walletsOf(this.db, ctx.meta.clubId, [sourceId, targetId]);
 				const plan = planOf(rows.filter(w => w.client_id === sourceId), rows.filter(w => w.client_id === targetId));
@@ -58,11 +57,11 @@ export const WalletsMergeMixin: Partial<ServiceSchema> = {
 		mergeClients: {
 			params: { $$strict: true, mergeId: uuid, sourceId: uuid, targetId: uuid },
 			retryPolicy: { enabled: false },
-			async handler(this: any, ctx: Context<MergeParams, HttpMeta>): Promise<mq.MergeResult & { replayed: boolean }> {
+			async handler(ctx: Context<MergeParams, HttpMeta>): Promise<MergeClientsAnswer> {
 				const clubId = ctx.meta.clubId;
 				const { mergeId, sourceId, targetId } = ctx.params;
 				const events: TransactedEvent[] = [];
-				const out = await this.db.transaction(async (trx: Knex.Transaction) => {
+				const out = await this.db.transaction(async (trx: Knex.Transaction): Promise<MergeClientsAnswer> => {
 					const claim = await mq.claimMerge(trx, { club_id: clubId, merge_id: mergeId, source_id: sourceId, target_id: targetId, status: "applied" });
 					if (!claim.claimed) {
 						if (claim.row.status === "aborted") throw new ConflictError("MERGE_ABORTED", "This merge was called off: nothing was moved", { mergeId });
@@ -87,8 +86,8 @@ export const WalletsMergeMixin: Partial<ServiceSchema> = {
 							let inn: q.TransactionRow | undefined;
 							try {
 								inn = await mq.transfer(trx, { id: crypto.randomUUID(), clubId, walletId: into.id, amount, reference, type: "transfer_in" });
-							} catch (err: any) {
-								if (err?.code === "23514" && err?.constraint === "wallets_balance_max") throw new BalanceLimitError({ walletId: into.id });
+							} catch (err) {
+								if (isBalanceMax(err)) throw new BalanceLimitError({ walletId: into.id });
 								throw err;
 							}
 							if (!out || !inn) throw new ConflictError("WALLET_CLOSED", "The target's wallet takes no money", { walletId: into.id });
@@ -119,11 +118,11 @@ export const WalletsMergeMixin: Partial<ServiceSchema> = {
 		 */
 		abortMerge: {
 			params: { $$strict: true, mergeId: uuid, sourceId: uuid, targetId: uuid },
-			async handler(this: any, ctx: Context<MergeParams, HttpMeta>): Promise<{ status: "applied" | "aborted"; result: mq.MergeResult | null }> {
+			async handler(ctx: Context<MergeParams, HttpMeta>): Promise<AbortMergeAnswer> {
 				const { mergeId, sourceId, targetId } = ctx.params;
 				const claim = await mq.claimMerge(this.db, { club_id: ctx.meta.clubId, merge_id: mergeId, source_id: sourceId, target_id: targetId, status: "aborted" });
 				return { status: claim.row.status, result: claim.row.result };
 			},
 		},
 	},
-};
+});

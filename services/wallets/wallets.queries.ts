@@ -5,13 +5,14 @@
  * possible and `balance_after` is exactly the balance that statement produced.
  */
 import type { Knex } from "knex";
+import type { TransactionType } from "./wallets.contract";
 import { NOW } from "../../lib/sql";
 import { packCursor, unpackCursor } from "../../lib/pagination";
 import { claimKeyRowsCte } from "../../mixins/idempotency.queries";
 import { closeOwner, lockOpenOwner, reopenOwner } from "./wallets.owners.queries";
 
 export type Db = Knex | Knex.Transaction;
-export type TransactionType = "top_up" | "debit" | "refund" | "transfer_out" | "transfer_in";
+export type { TransactionType } from "./wallets.contract";
 
 export interface WalletRow {
 	id: string;
@@ -228,6 +229,11 @@ export async function lockForRefund(trx: Knex.Transaction, clubId: string, trans
 	if (!row) return undefined;
 	const sum = await trx("transactions").where({ club_id: clubId, refund_of: transactionId }).sum({ total: "amount" }).first();
 	return { row, refunded: Number(sum?.total ?? 0) };
+}
+
+/** The transaction reads one snapshot (its first statement): balances and entries as of the same instant. */
+export async function readOnlySnapshot(trx: Knex.Transaction): Promise<void> {
+	await trx.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 
 export interface Mismatch {

@@ -1,61 +1,12 @@
-/** Wallets: entities (API.md shapes), action params and event payloads. */
+/** Wallets: entities (API.md shapes) from rows; the public types are in wallets.contract.ts. */
 import { ref } from "../../lib/openapi";
-import type { TransactionRow, TransactionType, WalletRow } from "./wallets.queries";
+import type { Transaction, Wallet } from "./wallets.contract";
+import type { TransactionRow, WalletRow } from "./wallets.queries";
 
-export interface Wallet {
-	id: string;
-	clientId: string;
-	currency: string;
-	balance: number;
-	createdAt: string;
-	updatedAt: string;
-}
-
-export interface Transaction {
-	id: string;
-	walletId: string;
-	type: TransactionType;
-	amount: number;
-	balanceAfter: number;
-	reference: string | null;
-	refundOf: string | null;
-	createdAt: string;
-}
+export type { BalanceAnswer, BalanceParams, MoveParams, RefundParams, TransactedEvent, Transaction, Wallet, WalletAddress } from "./wallets.contract";
 
 export interface ClientWallet extends Wallet {
 	recentTransactions: Transaction[];
-}
-
-/** How a caller names the wallet: REST uses the path `id`; bus callers may use `walletId`, or `clientId` + `currency`. */
-export interface WalletAddress {
-	id?: string;
-	walletId?: string;
-	clientId?: string;
-	currency?: string;
-}
-
-export interface MoveParams extends WalletAddress {
-	amount: number;
-	reference?: string;
-	idempotencyKey?: string;
-}
-
-export interface RefundParams extends WalletAddress {
-	transactionId: string;
-	amount?: number;
-	reference?: string;
-	idempotencyKey?: string;
-}
-
-export interface BalanceParams {
-	clientId: string;
-	currency: string;
-}
-
-export interface BalanceAnswer {
-	walletId: string | null;
-	balance: number;
-	currency: string;
 }
 
 export interface ReconciliationMismatch {
@@ -75,14 +26,6 @@ export interface Reconciliation {
 	checkedEntries: number;
 	mismatches: ReconciliationMismatch[];
 	checkedAt: string;
-}
-
-/** `wallets.transacted`, emitted after commit. */
-export interface TransactedEvent {
-	clubId: string;
-	walletId: string;
-	clientId: string;
-	transaction: Transaction;
 }
 
 export const toWallet = (r: WalletRow): Wallet => ({

@@ -1,5 +1,6 @@
 /** Pure queries of the webhooks schema: (db | trx, args) -> rows. */
 import type { Knex } from "knex";
+import { NOW } from "../../lib/sql";
 
 type Db = Knex | Knex.Transaction;
 
@@ -53,7 +54,6 @@ export interface ClaimedRow {
 	secrets: string[] | null;
 }
 
-const NOW = "date_trunc('milliseconds', now())";
 
 // ---------------------------------------------------------------- endpoints
 
@@ -96,7 +96,12 @@ export async function rotateSecret(trx: Knex.Transaction, clubId: string, endpoi
 
 // ---------------------------------------------------------------- deliveries
 
-export const deliveriesOf = (db: Db, clubId: string, endpointId: string) => db<DeliveryRow>("deliveries").where({ club_id: clubId, endpoint_id: endpointId });
+/** An endpoint's deliveries, of one status when given (GET /webhooks/:id/deliveries pages them). */
+export const deliveriesOf = (db: Db, clubId: string, endpointId: string, status?: DeliveryStatus) => {
+	const q = db<DeliveryRow>("deliveries").where({ club_id: clubId, endpoint_id: endpointId });
+	if (status) q.where({ status });
+	return q;
+};
 
 export const findDelivery = (db: Db, clubId: string, endpointId: string, id: string): Promise<DeliveryRow | undefined> =>
 	db<DeliveryRow>("deliveries").where({ club_id: clubId, endpoint_id: endpointId, id }).first();

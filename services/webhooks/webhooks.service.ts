@@ -16,11 +16,12 @@
  * (webhooks.ssrf.ts).
  */
 import { pageOf, ref } from "../../lib/openapi";
+import { WEBHOOK_EVENTS } from "../../lib/openapi/schemas";
 import crypto from "node:crypto";
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
-import { defineService } from "../../lib/service";
-import { DbMixin } from "../../mixins/db.mixin";
+import { defineService, type AppService } from "../../lib/service";
+import { DbMixin, type DbMembers } from "../../mixins/db.mixin";
 import { ConflictError, NotFoundError, rejectNulls } from "../../lib/errors";
 import { created, noContent, type HttpMeta } from "../../lib/http";
 import { UUID_RE } from "../../lib/tenant.middleware";
@@ -30,47 +31,14 @@ import * as q from "./webhooks.queries";
 import { checkRegisteredUrl } from "./webhooks.ssrf";
 import { newSecret, seal, sealingKey } from "./webhooks.signing";
 import { DeliveryWorker } from "./webhooks.worker";
-import { OUTBOX_CHANNEL, OutboxMixin, outboxConsumer, type OutboxMessage } from "../../mixins/outbox.mixin";
+import { OUTBOX_CHANNEL, OutboxMixin, outboxConsumer, type OutboxMembers, type OutboxMessage } from "../../mixins/outbox.mixin";
+import type { Delivery, WebhookEndpoint, WebhookEventType } from "./webhooks.contract";
 
-/** The event types an endpoint may subscribe to (API.md "Webhooks"). */
-export const EVENT_TYPES = [
-	"clients.created",
-	"clients.updated",
-	"clients.deleted",
-	"clients.merged",
-	"groups.created",
-	"groups.updated",
-	"groups.deleted",
-	"wallets.transacted",
-	"bookings.confirmed",
-	"bookings.cancelled",
-	"imports.finished",
-] as const;
-export const TEST_EVENT = "webhook.test";
+/** The event types an endpoint may subscribe to (API.md "Webhooks"; one list, in lib/openapi/schemas/webhooks.ts). */
+const EVENT_TYPES: readonly WebhookEventType[] = WEBHOOK_EVENTS;
+const TEST_EVENT = "webhook.test";
 
-// ---------------------------------------------------------------- entities
-
-export interface WebhookEndpoint {
-	id: string;
-	url: string;
-	events: string[];
-	description: string | null;
-	status: q.EndpointStatus;
-	createdAt: string;
-	updatedAt: string;
-}
-
-export interface Delivery {
-	id: string;
-	eventId: string;
-	type: string;
-	status: q.DeliveryStatus;
-	attempts: number;
-	lastStatus: number | null;
-	lastError: string | null;
-	nextAttemptAt: string | null;
-	createdAt: string;
-}
+// ---------------------------------------------------------------- entities (webhooks.contract.ts)
 
 const toEndpoint = (r: q.EndpointRow): WebhookEndpoint => ({
 	id: r.id,
@@ -95,7 +63,7 @@ const toDelivery = (r: q.DeliveryRow): Delivery => ({
 });
 
 /** The body a receiver gets (its bytes are what the signature covers). */
-export const deliveryBody = (type: string, timestamp: string, data: unknown): string => JSON.stringify({ type, timestamp, data });
+const deliveryBody = (type: string, timestamp: string, data: unknown): string => JSON.stringify({ type, timestamp, data });
 
 // ---------------------------------------------------------------- validation rules
 
@@ -137,13 +105,28 @@ const rotated = ref("WebhookSecretRotated");
 const deliveryEntity = ref("Delivery");
 const URL_REFUSED = { description: "URL_NOT_ALLOWED: not https: (unless WEBHOOK_ALLOW_HTTP), credentials in it, or its host resolves to a loopback, private, link-local, unspecified... address (unless WEBHOOK_ALLOW_PRIVATE); or VALIDATION_ERROR" };
 
-const WebhooksService = defineService({
+interface WebhooksMethods {
+	/** One outbox entry: a delivery per endpoint of its club that takes its event type. */
+	ingest(msg: OutboxMessage): Promise<number>;
+	endpointOf(ctx: Context<unknown, HttpMeta>, id: string): Promise<q.EndpointRow>;
+	/** Registration's SSRF check (the worker runs it again before every attempt). */
+	checkUrl(url: string): Promise<void>;
+}
+
+interface WebhooksState {
+	sealingKey: Buffer;
+	worker: DeliveryWorker | null;
+}
+
+type WebhooksThis = AppService & DbMembers & OutboxMembers & WebhooksMethods & WebhooksState;
+
+const WebhooksService = defineService<WebhooksThis>({
 	name: "webhooks",
 	mixins: [DbMixin({ schema: "webhooks" }), OutboxMixin()],
 	settings: { rest: "/" },
 
 	channels: {
-		[OUTBOX_CHANNEL]: outboxConsumer("webhooks", function (this: any, msg: OutboxMessage) {
+		[OUTBOX_CHANNEL]: outboxConsumer("webhooks", function (this: WebhooksThis, msg: OutboxMessage) {
 			return this.ingest(msg);
 		}),
 	},
@@ -163,7 +146,7 @@ const WebhooksService = defineService({
 				requestExample: { url: "https://hooks.example.com/clubhouse", events: ["clients.created", "wallets.transacted"], description: "Accounting sync" },
 				responses: { "201": { description: "The endpoint and its secret", schema: withSecret }, "422": URL_REFUSED },
 			},
-			async handler(this: any, ctx: Context<{ url: string; events: string[]; description?: string | null; status?: q.EndpointStatus }, HttpMeta>) {
+			async handler(ctx: Context<{ url: string; events: string[]; description?: string | null; status?: q.EndpointStatus }, HttpMeta>) {
 				const p = ctx.params;
 				rejectNulls(p as any, ["status"]);
 				await this.checkUrl(p.url);
@@ -188,7 +171,7 @@ const WebhooksService = defineService({
 			auth: "admin",
 			params: { ...listParams },
 			openapi: { summary: "List webhook endpoints", description: "Newest first; no secrets.", tags: ["webhooks"], responses: { "200": { description: "A page of endpoints", schema: pageOf("WebhookEndpoint") } } },
-			async handler(this: any, ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<WebhookEndpoint>> {
+			async handler(ctx: Context<{ limit?: number; cursor?: string }, HttpMeta>): Promise<Page<WebhookEndpoint>> {
 				return paginate(q.endpointsOfClub(this.db, ctx.meta.clubId), { limit: ctx.params.limit, cursor: ctx.params.cursor }, toEndpoint);
 			},
 		},
@@ -198,7 +181,7 @@ const WebhooksService = defineService({
 			auth: "admin",
 			params: { id: ID },
 			openapi: { summary: "Get a webhook endpoint", tags: ["webhooks"], responses: { "200": { description: "The endpoint (no secret)", schema: endpointEntity } } },
-			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>): Promise<WebhookEndpoint> {
+			async handler(ctx: Context<{ id: string }, HttpMeta>): Promise<WebhookEndpoint> {
 				return toEndpoint(await this.endpointOf(ctx, ctx.params.id));
 			},
 		},
@@ -213,7 +196,7 @@ const WebhooksService = defineService({
 				tags: ["webhooks"],
 				responses: { "200": { description: "The endpoint", schema: endpointEntity }, "422": URL_REFUSED },
 			},
-			async handler(this: any, ctx: Context<{ id: string; url?: string; events?: string[]; description?: string | null; status?: q.EndpointStatus }, HttpMeta>): Promise<WebhookEndpoint> {
+			async handler(ctx: Context<{ id: string; url?: string; events?: string[]; description?: string | null; status?: q.EndpointStatus }, HttpMeta>): Promise<WebhookEndpoint> {
 				const p = ctx.params;
 				if (!isUuid(p.id)) throw new NotFoundError("Webhook endpoint");
 				rejectNulls(p as any, ["url", "events", "status"]);
@@ -242,7 +225,7 @@ const WebhooksService = defineService({
 			auth: "admin",
 			params: { id: ID },
 			openapi: { summary: "Delete a webhook endpoint", description: "Its secrets and deliveries go with it; nothing more is sent to it.", tags: ["webhooks"], responses: { "204": { description: "Deleted" } } },
-			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
+			async handler(ctx: Context<{ id: string }, HttpMeta>) {
 				if (!isUuid(ctx.params.id)) throw new NotFoundError("Webhook endpoint");
 				await this.db.transaction(async (trx: Knex.Transaction) => {
 					const current = await q.lockEndpoint(trx, ctx.meta.clubId, ctx.params.id);
@@ -264,10 +247,10 @@ const WebhooksService = defineService({
 				tags: ["webhooks"],
 				responses: { "200": { description: "The endpoint with its new secret", schema: rotated } },
 			},
-			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
+			async handler(ctx: Context<{ id: string }, HttpMeta>) {
 				if (!isUuid(ctx.params.id)) throw new NotFoundError("Webhook endpoint");
 				const secret = newSecret();
-				const [row, until]: [q.EndpointRow, Date] = await this.db.transaction(async (trx: Knex.Transaction) => {
+				const [row, until] = await this.db.transaction(async (trx: Knex.Transaction): Promise<[q.EndpointRow, Date]> => {
 					const ep = await q.lockEndpoint(trx, ctx.meta.clubId, ctx.params.id);
 					if (!ep) throw new NotFoundError("Webhook endpoint");
 					const until = await q.rotateSecret(trx, ctx.meta.clubId, ep.id, crypto.randomUUID(), seal(secret, this.sealingKey));
@@ -288,7 +271,7 @@ const WebhooksService = defineService({
 				tags: ["webhooks"],
 				responses: { "202": { description: "The queued delivery", schema: deliveryEntity } },
 			},
-			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>): Promise<Delivery> {
+			async handler(ctx: Context<{ id: string }, HttpMeta>): Promise<Delivery> {
 				const ep = await this.endpointOf(ctx, ctx.params.id);
 				const eventId = crypto.randomUUID();
 				const data = { endpointId: ep.id, message: "A test event from Clubhouse" };
@@ -310,10 +293,9 @@ const WebhooksService = defineService({
 			auth: "admin",
 			params: { id: ID, status: { type: "enum", values: [...q.DELIVERY_STATUSES], optional: true }, ...listParams },
 			openapi: { summary: "An endpoint's deliveries", description: "Newest first; `?status=` filters.", tags: ["webhooks"], responses: { "200": { description: "A page of deliveries", schema: pageOf("Delivery") } } },
-			async handler(this: any, ctx: Context<{ id: string; status?: q.DeliveryStatus; limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Delivery>> {
+			async handler(ctx: Context<{ id: string; status?: q.DeliveryStatus; limit?: number; cursor?: string }, HttpMeta>): Promise<Page<Delivery>> {
 				const ep = await this.endpointOf(ctx, ctx.params.id);
-				const query = q.deliveriesOf(this.db, ctx.meta.clubId, ep.id);
-				if (ctx.params.status) query.where({ status: ctx.params.status });
+				const query = q.deliveriesOf(this.db, ctx.meta.clubId, ep.id, ctx.params.status);
 				return paginate(query, { limit: ctx.params.limit, cursor: ctx.params.cursor }, toDelivery);
 			},
 		},
@@ -329,7 +311,7 @@ const WebhooksService = defineService({
 				tags: ["webhooks"],
 				responses: { "202": { description: "The delivery, due now", schema: deliveryEntity }, "409": { description: "DELIVERY_IN_FLIGHT" } },
 			},
-			async handler(this: any, ctx: Context<{ id: string; deliveryId: string }, HttpMeta>): Promise<Delivery> {
+			async handler(ctx: Context<{ id: string; deliveryId: string }, HttpMeta>): Promise<Delivery> {
 				const { id, deliveryId } = ctx.params;
 				if (!isUuid(id) || !isUuid(deliveryId)) throw new NotFoundError("Delivery");
 				const row: q.DeliveryRow | undefined = await this.db.transaction(async (trx: Knex.Transaction) => {
@@ -349,8 +331,7 @@ const WebhooksService = defineService({
 	},
 
 	methods: {
-		/** One outbox entry: a delivery per endpoint of its club that takes its event type. */
-		async ingest(this: any, msg: OutboxMessage): Promise<number> {
+		async ingest( msg: OutboxMessage): Promise<number> {
 			const type = msg?.event?.type;
 			if (!type || !(EVENT_TYPES as readonly string[]).includes(type) || !isUuid(msg.clubId)) return 0;
 			const endpoints = await q.endpointsFor(this.db, msg.clubId, type);
@@ -364,31 +345,30 @@ const WebhooksService = defineService({
 			return rows.length;
 		},
 
-		async endpointOf(this: any, ctx: Context<unknown, HttpMeta>, id: string): Promise<q.EndpointRow> {
+		async endpointOf(ctx: Context<unknown, HttpMeta>, id: string): Promise<q.EndpointRow> {
 			const row = isUuid(id) ? await q.findEndpoint(this.db, ctx.meta.clubId, id) : undefined;
 			if (!row) throw new NotFoundError("Webhook endpoint");
 			return row;
 		},
 
-		/** Registration's SSRF check (the worker runs it again before every attempt). */
-		async checkUrl(this: any, url: string): Promise<void> {
+		async checkUrl( url: string): Promise<void> {
 			const env = readEnv();
 			await checkRegisteredUrl(url, { allowHttp: env.webhookAllowHttp, allowPrivate: env.webhookAllowPrivate });
 		},
 	},
 
-	created(this: any) {
+	created() {
 		const env = readEnv();
 		if (!env.webhookSecretsKey && !env.platformApiKey) this.logger.warn("Webhooks: neither WEBHOOK_SECRETS_KEY nor PLATFORM_API_KEY is set; secrets are sealed under a fixed key");
 		this.sealingKey = sealingKey(env.webhookSecretsKey ?? env.platformApiKey ?? "clubhouse");
 	},
 
-	async started(this: any) {
+	async started() {
 		this.worker = new DeliveryWorker({ db: this.db, logger: this.logger, sealingKey: this.sealingKey });
 		this.worker.start();
 	},
 
-	async stopped(this: any) {
+	async stopped() {
 		await this.worker?.stop();
 		this.worker = null;
 	},

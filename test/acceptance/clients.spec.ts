@@ -1,6 +1,6 @@
 /** API.md "Clients" and PRODUCT.md §1 and §3 (normalisation, search, edit, delete, bulk, tags). */
 import assert from "node:assert/strict";
-import { assertError, assertInvalid, createClient, email, esMobile, forEachTopology, groupsOf, inDays, newClub, person, plusHours, uid, type TestClub } from "./support";
+import { assertError, assertInvalid, createClient, email, esMobile, forEachTopology, groupsOf, inDays, newClub, person, plusHours, poll, uid, type TestClub } from "./support";
 
 const CLIENT_KEYS = ["birthDate", "categories", "country", "createdAt", "email", "fullName", "gender", "groupId", "id", "notes", "phone", "source", "tags", "updatedAt", "verified"];
 
@@ -404,5 +404,43 @@ forEachTopology("Acceptance: clients", env => {
 		await http.del(`/clients/${c.id}`, { key: club.staff });
 		const deleted = await waitForEvent(e => e.name === "clients.deleted" && JSON.stringify(e.payload).includes(c.id));
 		assert.equal(deleted.payload.clubId, club.club.id);
+	});
+
+	describe("body fields only in the body", () => {
+		it("when a POST carries body fields in the query string, then they are refused (422), never stored over the JSON body", async () => {
+			const { http } = env();
+			const p = person();
+			const res = await http.post("/clients?fullName=Evil", p, { key: club.staff });
+			assertInvalid(res, "fullName");
+			assert.equal((await http.get(`/clients?q=${encodeURIComponent(p.email)}`, { key: club.viewer })).body.items.length, 0);
+		});
+
+		it("when a PATCH carries a field in the query string, then 422 and nothing changes", async () => {
+			const { http } = env();
+			const c = await createClient(http, club);
+			assertInvalid(await http.patch(`/clients/${c.id}?notes=viaquery`, {}, { key: club.staff }), "notes");
+			assert.equal((await http.get(`/clients/${c.id}`, { key: club.viewer })).body.notes, null);
+		});
+
+		it("when a PATCH body names an id (another client's), then 422 id, never silently ignored", async () => {
+			const { http } = env();
+			const [a, b] = await Promise.all([createClient(http, club), createClient(http, club)]);
+			assertInvalid(await http.patch(`/clients/${a.id}`, { id: b.id, notes: "x" }, { key: club.staff }), "id");
+			assert.equal((await http.get(`/clients/${a.id}`, { key: club.viewer })).body.notes, null);
+		});
+	});
+
+	it("when tags hold any other punctuation, then every accepted tag survives export → import into an empty club", async () => {
+		const { http } = env();
+		const local = await newClub(http);
+		const c = await createClient(http, local, { tags: ["rock & roll", "a/b", "x:y", "-minus", "=eq", "ünï cödé"] });
+		const text = (await http.get("/clients/export", { key: local.viewer })).text;
+		const empty = await newClub(http);
+		const job = await http.request("POST", "/imports", { key: empty.staff, rawBody: text, headers: { "content-type": "text/csv" } });
+		assert.equal(job.status, 202, job.text);
+		const done = await poll(() => http.get(`/imports/${job.body.id}`, { key: empty.viewer }), r => r.body.status === "completed");
+		assert.equal(done.body.created, 1);
+		const back = (await http.get(`/clients?q=${encodeURIComponent(c.email)}`, { key: empty.viewer })).body.items[0];
+		assert.deepEqual([...back.tags].sort(), [...c.tags].sort());
 	});
 });

@@ -229,6 +229,24 @@ forEachTopology("Acceptance: conventions", env => {
 			const again = await http.post("/clients", bad, { key: club.staff, idempotencyKey: key });
 			assert.equal(again.status, 422);
 		});
+
+		it("when a request that failed is retried with the same Idempotency-Key, then the replay is byte-identical (same name too)", async () => {
+			const { http } = env();
+			const c = await createClient(http, club);
+			const w = (await http.post(`/clients/${c.id}/wallets`, { currency: "EUR" }, { key: club.staff })).body;
+			const k = uid();
+			const a = await http.post(`/wallets/${w.id}/debit`, { amount: 5 }, { key: club.staff, idempotencyKey: k });
+			const b = await http.post(`/wallets/${w.id}/debit`, { amount: 5 }, { key: club.staff, idempotencyKey: k });
+			assertError(a, 409, "INSUFFICIENT_FUNDS");
+			assert.equal(b.status, a.status);
+			assert.deepEqual(b.body, a.body);
+			const k2 = uid();
+			const p = person({ email: c.email });
+			const d1 = await http.post("/clients", p, { key: club.staff, idempotencyKey: k2 });
+			const d2 = await http.post("/clients", p, { key: club.staff, idempotencyKey: k2 });
+			assertError(d1, 409, "CLIENT_EXISTS");
+			assert.deepEqual(d2.body, d1.body);
+		});
 	});
 
 	describe("ops", () => {

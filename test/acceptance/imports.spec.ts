@@ -275,6 +275,7 @@ forEachTopology("Acceptance: imports", env => {
 		const before = (await env().http.get("/imports?limit=500", { key: club.viewer })).body.items.length;
 		assertError(await start(club, "<clients/>", "", "application/xml"), 415, "UNSUPPORTED_MEDIA_TYPE");
 		assertError(await start(club, "{}", "", "application/json"), 415, "UNSUPPORTED_MEDIA_TYPE");
+		assertError(await start(club, JSON.stringify({ a: 1 }), "", "application/json"), 415, "UNSUPPORTED_MEDIA_TYPE"); // any keys
 		assert.equal((await env().http.get("/imports?limit=500", { key: club.viewer })).body.items.length, before);
 	});
 
@@ -322,5 +323,26 @@ forEachTopology("Acceptance: imports", env => {
 		assert.equal(job.failed, 6);
 		assert.equal(job.created, 294);
 		sumOk(job);
+	});
+
+	it("when a running import is cancelled, then no row is written afterwards and the job's counts no longer change", async function () {
+		this.timeout(60_000);
+		const { http } = env();
+		const local = await newClub(http);
+		const rows = ["Full name,Email,Phone,Gender,Country"];
+		for (let i = 0; i < 40_000; i++) rows.push(`R ${i},r${i}.${uid()}@example.com,${esMobile().e164},F,ES`);
+		const started = await http.request("POST", "/imports", { key: local.staff, rawBody: rows.join("\n"), headers: { "content-type": "text/csv" } });
+		assert.equal(started.status, 202, started.text);
+		const cancelled = await http.post(`/imports/${started.body.id}/cancel`, {}, { key: local.staff });
+		assert.equal(cancelled.status, 200, cancelled.text);
+		assert.equal(cancelled.body.status, "cancelled");
+		await new Promise(r => setTimeout(r, 3000));
+		const later = (await http.get(`/imports/${started.body.id}`, { key: local.viewer })).body;
+		assert.equal(later.processedRows, cancelled.body.processedRows);
+		assert.equal(later.created, cancelled.body.created);
+		assert.deepEqual(later, cancelled.body, "an ended job no longer changes (counts, totalRows, finishedAt, warnings)");
+		assert.ok(cancelled.body.finishedAt);
+		const count = (await http.get("/groups", { key: local.viewer })).body.items.find((g: any) => g.isDefault).clientCount;
+		assert.equal(count, cancelled.body.created);
 	});
 });

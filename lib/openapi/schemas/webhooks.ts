@@ -2,7 +2,20 @@
 import { defineSchema, entity, ref } from "../registry";
 import { AT, IDS, id, nullableTime, time } from "./blocks";
 
-export const WEBHOOK_EVENTS = ["clients.created", "clients.updated", "clients.deleted", "clients.merged", "groups.created", "groups.updated", "groups.deleted", "wallets.transacted", "bookings.confirmed", "bookings.cancelled", "imports.finished"];
+/** The event types an endpoint may subscribe to (API.md "Webhooks"): the one list, which the webhooks service takes too. */
+export const WEBHOOK_EVENTS = [
+	"clients.created",
+	"clients.updated",
+	"clients.deleted",
+	"clients.merged",
+	"groups.created",
+	"groups.updated",
+	"groups.deleted",
+	"wallets.transacted",
+	"bookings.confirmed",
+	"bookings.cancelled",
+	"imports.finished",
+] as const;
 const endpointExample = { id: IDS.webhook, url: "https://hooks.example.com/clubhouse", events: ["clients.created", "wallets.transacted"], description: "Accounting sync", status: "active", createdAt: AT, updatedAt: AT };
 defineSchema(
 	"WebhookEndpoint",

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { app, newClub, type Http, type TestClub } from "../../../test/support/app";
+import { createClient } from "../../../test/support/factories";
 import type { DebitBatcher } from "../wallets.batcher";
 
 const key = () => `batch-${crypto.randomUUID()}`;
@@ -30,13 +31,8 @@ describe("Wallets' debit batcher (group commit, same answers as the mixin)", fun
 	const entriesOf = async (walletId: string) => ((await broker.call("wallets.transactions", { id: walletId, limit: 500 }, meta())) as any).items as any[];
 
 	async function newWallet(balance: number): Promise<string> {
-		const c = await http.post(
-			"/clients",
-			{ fullName: "Bea Batch", email: `bea.${crypto.randomBytes(5).toString("hex")}@example.com`, phone: `+3462${String(crypto.randomInt(1_000_000, 9_999_999))}`, gender: "female", country: "ES" },
-			{ key: club.staff },
-		);
-		assert.equal(c.status, 201, c.text);
-		const w = await http.post(`/clients/${c.body.id}/wallets`, { currency: "EUR" }, { key: club.staff });
+		const client = await createClient(http, club, { fullName: "Bea Batch" });
+		const w = await http.post(`/clients/${client.id}/wallets`, { currency: "EUR" }, { key: club.staff });
 		assert.equal(w.status, 201, w.text);
 		if (balance > 0) {
 			const t = await http.post(`/wallets/${w.body.id}/top-up`, { amount: balance }, { key: club.staff, idempotencyKey: key() });
