@@ -42,8 +42,6 @@ import { ProfilesMixin } from "./clients.profiles";
 import { checkCursor, clientExists, cursorAfter, field, filtersOf, resolveGroup } from "./clients.input";
 import { OPENAPI, SOURCES, fieldRules, filterRules, idRule, optional, type ListClientsParams } from "./clients.schemas";
 
-export type { Client } from "./clients.entity";
-
 interface ClientsSettings extends MergeSettings {
 	rest: string;
 	/** POST /clients answers `possibleDuplicates` (bench/clients turns it off for its baseline). */

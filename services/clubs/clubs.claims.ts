@@ -13,20 +13,23 @@
  * durably in the same PostgreSQL, and WAL is flushed in order: once the work is durable, so
  * is its claim. A claim lost in a crash belonged to work that never committed.
  */
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
 import knex, { type Knex } from "knex";
 import type { HttpMeta } from "../../lib/http";
+import { defineMixin, type AppService } from "../../lib/service";
+import type { DbMembers } from "../../mixins/db.mixin";
+import { claimKeys, withoutFlushWait, type Claim } from "./clubs.claims.queries";
 
-export const CLAIMS_TABLE = "idempotency_claims";
 export const MAX_CLAIMS = 1000;
 
-interface Claim {
-	key: string;
-	hash: string;
+/** What the claims add to the clubs service's `this`: their own pool, made on first use. */
+interface ClaimsState {
+	claimsDb?: Knex | null;
 }
+type ClaimsThis = AppService & DbMembers & ClaimsState;
 
 /** The claims' own small pool, whose sessions commit without waiting for the WAL flush (see above). */
-function claimsDb(service: any): Knex {
+function claimsDb(service: ClaimsThis): Knex {
 	if (!service.claimsDb) {
 		service.claimsDb = knex({
 			client: "pg",
@@ -35,17 +38,15 @@ function claimsDb(service: any): Knex {
 			pool: {
 				min: 0,
 				max: 4,
-				afterCreate(conn: any, done: (err: Error | null, conn: any) => void) {
-					conn.query("SET synchronous_commit = off", (err: Error | null) => done(err, conn));
-				},
+				afterCreate: withoutFlushWait,
 			},
 		});
 	}
 	return service.claimsDb;
 }
 
-export const ClaimsMixin: Partial<ServiceSchema> = {
-	async stopped(this: any) {
+export const ClaimsMixin = defineMixin<ClaimsThis>({
+	async stopped() {
 		if (this.claimsDb) await this.claimsDb.destroy();
 		this.claimsDb = null;
 	},
@@ -62,22 +63,9 @@ export const ClaimsMixin: Partial<ServiceSchema> = {
 					items: { type: "object", strict: true, props: { key: { type: "string", min: 1, max: 255 }, hash: { type: "string", length: 64 } } },
 				},
 			},
-			async handler(this: any, ctx: Context<{ claims: Claim[] }, HttpMeta>): Promise<{ refused: number[] }> {
+			async handler(ctx: Context<{ claims: Claim[] }, HttpMeta>): Promise<{ refused: number[] }> {
 				const claims = ctx.params.claims;
-				// One row per key (the first claim of it in the batch); in key order, so two batches never wait on each other crosswise.
-				const first = new Map<string, Claim>();
-				for (const c of claims) if (!first.has(c.key)) first.set(c.key, c);
-				const rows = JSON.stringify([...first.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
-				// One statement: a new key is inserted; an existing one (even committed by another
-				// node a moment ago) is returned as it is, with the hash of the request that holds it.
-				const res = await claimsDb(this).raw(
-					`INSERT INTO ${CLAIMS_TABLE} AS c (club_id, key, request_hash)
-					 SELECT ?, u.key, u.hash FROM json_to_recordset(?::json) AS u(key text, hash text)
-					 ON CONFLICT (club_id, key) DO UPDATE SET key = c.key
-					 RETURNING c.key, c.request_hash`,
-					[ctx.meta.clubId, rows],
-				);
-				const held = new Map<string, string>(res.rows.map((r: { key: string; request_hash: string }) => [r.key, r.request_hash]));
+				const held = await claimKeys(claimsDb(this), ctx.meta.clubId, claims);
 				const refused: number[] = [];
 				claims.forEach((c, i) => {
 					if (held.get(c.key) !== c.hash) refused.push(i);
@@ -86,4 +74,4 @@ export const ClaimsMixin: Partial<ServiceSchema> = {
 			},
 		},
 	},
-};
+});
