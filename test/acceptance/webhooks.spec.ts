@@ -3,18 +3,24 @@ import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
 import { assertError, createClient, forEachTopology, newClub, type TestClub } from "./support";
 import { startReceiver, until, withEnv, type Receiver } from "../../services/webhooks/test/receiver";
+import { pauseOtherRelays } from "../support/app";
 
 forEachTopology("Acceptance: webhooks", env => {
 	let club: TestClub;
 	let rx: Receiver;
 	let restore: () => void;
+	let resumeOthers: () => void;
 	before(async () => {
+		// Every test app shares one database: another running app's relay could take this
+		// topology's outbox rows and hand them to its own webhooks service (or to none).
+		resumeOthers = await pauseOtherRelays(env().running.brokers);
 		// The receiver runs on 127.0.0.1 over http: allowed only with both flags.
 		restore = withEnv({ WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_SCHEDULE_S: "0.1" });
 		club = await newClub(env().http);
 		rx = await startReceiver();
 	});
 	after(async () => {
+		resumeOthers?.();
 		restore();
 		await rx.close();
 	});
