@@ -57,7 +57,7 @@ export function parseInstant(text: unknown): number | undefined {
 type Errors = Array<{ type: string; actual?: unknown; message?: string }>;
 
 /** fastest-validator rule: a string that is a real YYYY-MM-DD day (422, type `date`). */
-export const dateRule = {
+const dateRule = {
 	type: "string",
 	max: 10,
 	description: "YYYY-MM-DD (a real calendar day)",
@@ -68,7 +68,7 @@ export const dateRule = {
 } as const;
 
 /** fastest-validator rule: an ISO 8601 instant with an offset, every part real (422, type `date`). */
-export const instantRule = {
+const instantRule = {
 	type: "string",
 	max: 64,
 	description: "ISO 8601 time with an offset, e.g. 2026-11-22T18:00:00.000Z",

@@ -1,7 +1,7 @@
 /** Currencies: ISO 4217 codes as the running Node knows them (Intl), one list for every service. */
 import { invalid } from "./errors";
 
-export const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency"));
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency"));
 
 export const isCurrency = (code: string): boolean => CURRENCIES.has(code);
 

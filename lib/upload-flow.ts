@@ -19,7 +19,7 @@ import { Transform, type Readable, type TransformCallback } from "node:stream";
 /** Bytes the gateway may have sent ahead of what the receiver confirmed. */
 export const WINDOW_BYTES = 8 * 1024 * 1024;
 /** The receiver confirms its progress this often (bytes). */
-export const CREDIT_EVERY_BYTES = 1024 * 1024;
+const CREDIT_EVERY_BYTES = 1024 * 1024;
 
 /** What the gateway tells the receiving action in `ctx.meta.upload.flow`. */
 export interface UploadFlowMeta {

@@ -51,7 +51,7 @@ export async function createIdempotencyTable(knex: Knex): Promise<void> {
 }
 
 /** JSON with sorted keys, so the same params always hash the same. */
-export function stableStringify(value: unknown): string {
+function stableStringify(value: unknown): string {
 	if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
 	if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
 	const obj = value as Record<string, unknown>;

@@ -28,7 +28,7 @@ export interface FieldError {
 	message: string;
 }
 
-export const LIMITS = { fullName: 200, email: 254, notes: 5000, tag: 40, tags: 100 } as const;
+const LIMITS = { fullName: 200, email: 254, notes: 5000, tag: 40, tags: 100 } as const;
 
 // ---------------------------------------------------------------- full name
 
@@ -172,10 +172,10 @@ export function normalizeBirthDate(input: unknown, now = new Date(), field = "bi
  * The characters that separate tags in one CSV cell (the export joins with `|`, the import
  * splits on all three): a tag never contains them, so export → import gives the same tags.
  */
-export const TAG_SEPARATORS = /[,;|]/;
+const TAG_SEPARATORS = /[,;|]/;
 
 /** A tag normalised, or why it is refused (`type` and `message` of a 422). */
-export function checkTag(input: unknown): { value: string } | { type: string; message: string } {
+function checkTag(input: unknown): { value: string } | { type: string; message: string } {
 	const tooLong = { type: "tag", message: `Each tag must be 1 to ${LIMITS.tag} characters.` };
 	if (typeof input !== "string") return tooLong;
 	const tag = input.normalize("NFC").replace(/\s+/g, " ").trim().toLowerCase();

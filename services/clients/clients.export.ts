@@ -8,8 +8,8 @@ import type { Knex } from "knex";
 import { csvLine } from "../../lib/csv";
 import { categoriesOf, exportPage, type ClientRow, type ListFilters } from "./clients.queries";
 
-export const EXPORT_HEADER = ["id", "full_name", "email", "phone", "gender", "country", "birth_date", "group", "tags", "categories", "verified", "created_at"] as const;
-export const LIST_SEPARATOR = "|";
+const EXPORT_HEADER = ["id", "full_name", "email", "phone", "gender", "country", "birth_date", "group", "tags", "categories", "verified", "created_at"] as const;
+const LIST_SEPARATOR = "|";
 const PAGE = 2000;
 
 export interface ExportLookups {

@@ -14,11 +14,11 @@ import type { Knex } from "knex";
 import { countProfileAttempts, hasProfile, uncountProfileAttempts } from "./clients.verified.queries";
 
 export const PROFILE_ATTEMPTS = 5;
-export const PROFILE_WINDOW_S = 3600;
+const PROFILE_WINDOW_S = 3600;
 
 export type Db = Knex | Knex.Transaction;
 
-export function tooManyProfileAttempts(retryAfter: number): Errors.MoleculerClientError {
+function tooManyProfileAttempts(retryAfter: number): Errors.MoleculerClientError {
 	return Object.assign(
 		new Errors.MoleculerClientError(`Too many attempts for this e-mail's verified profile; retry in ${retryAfter} s`, 429, "TOO_MANY_ATTEMPTS", { retryAfter }),
 		{ name: "TooManyRequestsError", retryAfter },
@@ -47,7 +47,7 @@ export async function releaseProfileAttempts(db: Db, clubId: string, emails: str
 }
 
 /** One e-mail: throws 429 when over the limit; answers the release to call unless it was a mismatch. */
-export async function reserveProfileAttempt(db: Db, clubId: string, email: string): Promise<() => Promise<void>> {
+async function reserveProfileAttempt(db: Db, clubId: string, email: string): Promise<() => Promise<void>> {
 	const retryAfter = (await reserveProfileAttempts(db, clubId, [email])).get(email);
 	if (retryAfter) throw tooManyProfileAttempts(retryAfter);
 	return () => releaseProfileAttempts(db, clubId, [email]);

@@ -133,7 +133,7 @@ export interface ListFilters {
 const PHONE_INDEX_DIGITS = 8;
 
 /** Escapes LIKE's wildcards so user text matches literally. */
-export const likeEscape = (text: string) => text.replace(/[\\%_]/g, m => `\\${m}`);
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, m => `\\${m}`);
 
 /**
  * Applies the list filters. `q`: name substring (case- and accent-insensitive, trigram
@@ -173,8 +173,8 @@ export function applyFilters(query: Knex.QueryBuilder, clubId: string, f: ListFi
 }
 
 /** How many of the newest clients a filtered list looks at first, then at most (see listPage). */
-export const FIRST_PROBE_ROWS = 2_000;
-export const PROBE_ROWS = 10_000;
+const FIRST_PROBE_ROWS = 2_000;
+const PROBE_ROWS = 10_000;
 
 const NEWEST_FIRST = [
 	{ column: "clients.created_at", order: "desc" },
@@ -222,7 +222,7 @@ export async function listPage(
 	return applyFilters(base().select(columns), clubId, filters).orderByRaw("clients.created_at + interval '0 ms' DESC, clients.id DESC").limit(limit);
 }
 
-export const categoryLinks = (db: Db, clubId: string, clientId: string) => db<CategoryLinkRow>("client_categories").where({ club_id: clubId, client_id: clientId });
+const categoryLinks = (db: Db, clubId: string, clientId: string) => db<CategoryLinkRow>("client_categories").where({ club_id: clubId, client_id: clientId });
 
 export async function upsertCategory(db: Db, row: { club_id: string; client_id: string; category_id: string; valid_from: string | null; valid_until: string | null }): Promise<void> {
 	await db.raw(

@@ -18,7 +18,7 @@ import type { ClientRow, VerifiedProfileRow } from "./clients.queries";
 
 export type Identity = Pick<NormalizedClient, IdentityField>;
 
-export const identityOfProfile = (p: VerifiedProfileRow): Identity => ({ fullName: p.full_name, email: p.email, phone: p.phone, gender: p.gender, country: p.country, birthDate: p.birth_date });
+const identityOfProfile = (p: VerifiedProfileRow): Identity => ({ fullName: p.full_name, email: p.email, phone: p.phone, gender: p.gender, country: p.country, birthDate: p.birth_date });
 
 export const identityOfRow = (r: ClientRow): Identity => ({ fullName: r.full_name, email: r.email, phone: r.phone, gender: r.gender, country: r.country, birthDate: r.birth_date });
 

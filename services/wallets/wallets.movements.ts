@@ -47,7 +47,7 @@ export interface WalletsState {
 
 export type WalletsThis = AppService & DbMembers & OutboxMembers & IdempotencyMembers & ClaimsHolder & WalletsMethods & WalletsState;
 
-export const transactionLocation = (t: Transaction) => `/api/v1/wallets/${t.walletId}/transactions/${t.id}`;
+const transactionLocation = (t: Transaction) => `/api/v1/wallets/${t.walletId}/transactions/${t.id}`;
 
 /** A balance over 2^53 - 1 trips the wallets_balance_max CHECK: a 409, not a 500. */
 export function isBalanceMax(err: any): boolean {

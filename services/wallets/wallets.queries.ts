@@ -75,7 +75,7 @@ export async function pageTransactions(db: Db, clubId: string, walletId: string,
  * entries of one group commit share a millisecond, and only `seq` is the order they were applied in.
  * undefined/empty → null; a cursor this API did not give out → 422 on 'cursor'.
  */
-export function decodeSeqCursor(cursor: string | undefined): number | null {
+function decodeSeqCursor(cursor: string | undefined): number | null {
 	if (!cursor) return null;
 	return unpackCursor(cursor, (p): p is ["seq", number] => p[0] === "seq" && Number.isSafeInteger(p[1]) && (p[1] as number) > 0)[1];
 }

@@ -1,7 +1,7 @@
 /** The wallets' action params (fastest-validator rules) and the OpenAPI shapes their routes answer. */
 import { pageOf } from "../../lib/openapi";
 
-export const MAX_AMOUNT = 1_000_000_000;
+const MAX_AMOUNT = 1_000_000_000;
 
 export const id = { type: "string", min: 1, max: 64 } as const;
 export const amount = { type: "number", integer: true, min: 1, max: MAX_AMOUNT, description: "Minor units, 1..1 000 000 000" } as const;

@@ -46,7 +46,7 @@ import {
 	type Wallet,
 } from "./wallets.types";
 
-export const RECENT_TRANSACTIONS = 10;
+const RECENT_TRANSACTIONS = 10;
 
 const WalletsService = defineService<WalletsThis>({
 	name: "wallets",

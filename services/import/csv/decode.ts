@@ -21,7 +21,7 @@ interface Decoder {
 const DECIDE_WINDOW = 4096;
 
 /** valid: only complete valid sequences (and at least one multi-byte); incomplete: ran out mid-sequence. */
-export function utf8Verdict(buf: Buffer, start: number, end: number): "valid" | "invalid" | "incomplete" {
+function utf8Verdict(buf: Buffer, start: number, end: number): "valid" | "invalid" | "incomplete" {
 	let i = start;
 	while (i < end) {
 		const b = buf[i];

@@ -72,7 +72,7 @@ for (const [field, names] of Object.entries(SYNONYMS)) for (const n of names) LO
 
 const GENDER_LANGUAGE: Record<string, GenderLanguage> = { sexo: "es", genero: "es", sesso: "it", genere: "it" };
 
-export function headerKey(header: string): string {
+function headerKey(header: string): string {
 	return fold(header).replace(/ /g, "");
 }
 
