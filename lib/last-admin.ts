@@ -15,6 +15,7 @@
 import type { Context } from "moleculer";
 import type { Knex } from "knex";
 import { ConflictError } from "./errors";
+import { transactionLock } from "./locks.queries";
 
 /** How long an admin-removing change waits for the club's lock (and any row lock after it). */
 export const ADMIN_LOCK_TIMEOUT_MS = 10_000;
@@ -31,8 +32,7 @@ function clubKey(clubId: string): number {
 
 /** Serialises the club's admin-removing changes until the transaction ends. */
 export async function lockClubAdmins(trx: Knex.Transaction, clubId: string): Promise<void> {
-	await trx.raw(`SET LOCAL lock_timeout = '${ADMIN_LOCK_TIMEOUT_MS}ms'`);
-	await trx.raw("SELECT pg_advisory_xact_lock(?::int, ?::int)", [LOCK_CLASS, clubKey(clubId)]);
+	await transactionLock(trx, LOCK_CLASS, clubKey(clubId), ADMIN_LOCK_TIMEOUT_MS);
 }
 
 /** The other service's committed admin count (`clubs.countAdminKeys` / `staff.countActiveAdmins`), asked under the lock. */

@@ -13,6 +13,7 @@ import pg from "pg";
 import type { ServiceSchema } from "moleculer";
 import { readEnv } from "../moleculer.config";
 import { defineMixin, type AppService } from "../lib/service";
+import { advisoryLock, advisoryUnlock, canCreateRoles, createSchema, currentDatabase, grantServiceRole } from "./db.queries";
 
 // pg returns bigint (int8) and numeric as strings; our bigints are money and counts far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, v => Number(v));
@@ -85,8 +86,8 @@ export async function migrate(url: string, schema: string, folder = schema, dir 
 	await lockClient.connect();
 	const db = knex({ client: "pg", connection: url, searchPath: [schema, "public"], pool: { min: 0, max: 2 } });
 	try {
-		await lockClient.query("SELECT pg_advisory_lock($1)", [lockKey(schema)]);
-		await db.raw("CREATE SCHEMA IF NOT EXISTS ??", [schema]);
+		await advisoryLock(lockClient, lockKey(schema));
+		await createSchema(db, schema);
 		const [, applied] = await db.migrate.latest({
 			schemaName: schema,
 			tableName: "knex_migrations",
@@ -95,7 +96,7 @@ export async function migrate(url: string, schema: string, folder = schema, dir 
 		return applied as string[];
 	} finally {
 		await db.destroy();
-		await lockClient.query("SELECT pg_advisory_unlock($1)", [lockKey(schema)]).catch(() => undefined);
+		await advisoryUnlock(lockClient, lockKey(schema)).catch(() => undefined);
 		await lockClient.end().catch(() => undefined);
 	}
 }
@@ -116,31 +117,16 @@ export async function serviceRoleUrl(url: string, schema: string, appendOnly: st
 	const admin = new pg.Client({ connectionString: url });
 	await admin.connect();
 	try {
-		const me = await admin.query("SELECT rolsuper OR rolcreaterole AS can FROM pg_roles WHERE rolname = current_user");
-		if (!me.rows[0]?.can) return url;
+		if (!(await canCreateRoles(admin))) return url;
 		const role = serviceRoleName(schema);
 		const parsed = new URL(url);
 		const password = crypto.createHmac("sha256", `${parsed.password}|${parsed.username}`).update(`clubhouse-role:${schema}`).digest("hex");
-		const db = (await admin.query("SELECT current_database() AS db")).rows[0].db as string;
-		const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-		await admin.query("SELECT pg_advisory_lock($1)", [lockKey("roles")]);
+		const database = await currentDatabase(admin);
+		await advisoryLock(admin, lockKey("roles"));
 		try {
-			const exists = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]);
-			if (!exists.rowCount) await admin.query(`CREATE ROLE ${q(role)} LOGIN`);
-			await admin.query(`ALTER ROLE ${q(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`);
-			await admin.query(`REVOKE ALL ON SCHEMA ${q(schema)} FROM PUBLIC`);
-			await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${q(db)} TO ${q(role)}`);
-			await admin.query(`GRANT USAGE ON SCHEMA ${q(schema)} TO ${q(role)}`);
-			await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${q(schema)} TO ${q(role)}`);
-			await admin.query(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${q(schema)} TO ${q(role)}`);
-			await admin.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${q(schema)} TO ${q(role)}`);
-			for (const table of appendOnly) {
-				await admin.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${q(schema)}.${q(table)} FROM ${q(role)}`);
-				// SELECT … FOR UPDATE (row locks) needs UPDATE on one column: the id, which a trigger still guards.
-				await admin.query(`GRANT UPDATE (id) ON ${q(schema)}.${q(table)} TO ${q(role)}`);
-			}
+			await grantServiceRole(admin, { role, password, schema, database, appendOnly });
 		} finally {
-			await admin.query("SELECT pg_advisory_unlock($1)", [lockKey("roles")]);
+			await advisoryUnlock(admin, lockKey("roles"));
 		}
 		parsed.username = role;
 		parsed.password = password;
