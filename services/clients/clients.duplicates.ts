@@ -7,7 +7,9 @@
  * reasons and ranks them. Used by POST /clients (`possibleDuplicates`), by
  * GET /clients/:id/duplicates and by the import (POSSIBLE_DUPLICATE warnings).
  */
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
+import { defineMixin, type AppService } from "../../lib/service";
+import type { DbMembers } from "../../mixins/db.mixin";
 import type { Knex } from "knex";
 import { NotFoundError } from "../../lib/errors";
 import type { HttpMeta } from "../../lib/http";
@@ -100,7 +102,10 @@ export const possibleDuplicates = (found: Duplicate[]) => found.map(d => ({ clie
 
 const reasonsSchema = { type: "array", items: { enum: [...DUPLICATE_REASONS] } };
 
-export const DuplicatesMixin: Partial<ServiceSchema> = {
+/** What the duplicates action needs of the clients service. */
+type DuplicatesThis = AppService & DbMembers;
+
+export const DuplicatesMixin = defineMixin<DuplicatesThis>({
 	actions: {
 		/** GET /clients/:id/duplicates: the client's likely duplicates, best first. */
 		duplicates: {
@@ -130,7 +135,7 @@ export const DuplicatesMixin: Partial<ServiceSchema> = {
 					},
 				},
 			},
-			async handler(this: any, ctx: Context<{ id: string }, HttpMeta>) {
+			async handler(ctx: Context<{ id: string }, HttpMeta>) {
 				const clubId = ctx.meta.clubId;
 				const row: q.ClientRow | undefined = UUID_RE.test(ctx.params.id) ? await q.findClient(this.db, clubId, ctx.params.id.toLowerCase()) : undefined;
 				if (!row) throw new NotFoundError("Client");
@@ -139,6 +144,6 @@ export const DuplicatesMixin: Partial<ServiceSchema> = {
 				const items: Array<{ client: Client; reasons: DuplicateReason[]; score: number }> = found.map(d => ({ client: toClient(d.row, cats.get(d.row.id)), reasons: d.reasons, score: d.score }));
 				return { items };
 			},
-		} as any,
+		},
 	},
-};
+});
