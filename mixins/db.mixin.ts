@@ -81,7 +81,7 @@ export function databaseUrl(): string {
 }
 
 /** Creates the schema and runs the folder's migrations while holding a session advisory lock. */
-export async function migrate(url: string, schema: string, folder = schema, dir = path.join(MIGRATIONS_ROOT, folder)): Promise<string[]> {
+async function migrate(url: string, schema: string, folder = schema, dir = path.join(MIGRATIONS_ROOT, folder)): Promise<string[]> {
 	const lockClient = new pg.Client({ connectionString: url });
 	await lockClient.connect();
 	const db = knex({ client: "pg", connection: url, searchPath: [schema, "public"], pool: { min: 0, max: 2 } });
@@ -112,7 +112,7 @@ export function serviceRoleName(schema: string): string {
  * pool connects as that role; migrations still run as the configured user. Returns the URL
  * the service should use (the configured one when roles cannot be made, or DB_SERVICE_ROLES=off).
  */
-export async function serviceRoleUrl(url: string, schema: string, appendOnly: string[] = []): Promise<string> {
+async function serviceRoleUrl(url: string, schema: string, appendOnly: string[] = []): Promise<string> {
 	if (readEnv().dbServiceRoles === "off") return url;
 	const admin = new pg.Client({ connectionString: url });
 	await admin.connect();

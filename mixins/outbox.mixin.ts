@@ -77,7 +77,7 @@ export interface OutboxMessage {
 }
 
 /** Rows one relay run takes at once. */
-export const RELAY_BATCH = 200;
+const RELAY_BATCH = 200;
 /** Published rows are kept this long (for inspection), then pruned. */
 const KEEP_PUBLISHED_MS = 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;

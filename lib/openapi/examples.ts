@@ -78,11 +78,6 @@ const FORMAT_EXAMPLES: Record<string, unknown> = {
 	uri: "https://hooks.example.com/clubhouse",
 };
 
-export function resolveRef(schema: JsonSchema): JsonSchema {
-	const name = typeof schema?.$ref === "string" ? schema.$ref.replace("#/components/schemas/", "") : null;
-	return name && SCHEMAS[name] ? SCHEMAS[name].schema : schema;
-}
-
 function mainType(schema: JsonSchema): string | undefined {
 	const t = schema.type;
 	if (Array.isArray(t)) return t.find(x => x !== "null");

@@ -85,7 +85,7 @@ function notBuilt(res: ServerResponse): void {
 }
 
 /** A request handler in moleculer-web's `serve(req, res, next)` shape; `next()` answers 404. */
-export function consoleHandler(dist = CONSOLE_DIST) {
+function consoleHandler(dist = CONSOLE_DIST) {
 	const root = path.resolve(dist);
 	return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void => {
 		if (req.method !== "GET" && req.method !== "HEAD") return next();

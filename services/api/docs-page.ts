@@ -9,7 +9,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-export const DOCS_BUNDLE_PATH = "/api/docs/scalar.js";
+const DOCS_BUNDLE_PATH = "/api/docs/scalar.js";
 
 /** Scalar's configuration (https://scalar.com docs: "Configuration"). */
 const CONFIG = {

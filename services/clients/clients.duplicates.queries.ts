@@ -22,8 +22,8 @@ export interface DuplicateProbe {
 export type CandidateRow = ClientRow & { search_name: string; probe_name: string };
 
 /** At most this many candidates of each kind are looked at (then checked exactly and ranked). */
-export const STRONG_CANDIDATES = 50;
-export const NAME_CANDIDATES = 50;
+const STRONG_CANDIDATES = 50;
+const NAME_CANDIDATES = 50;
 
 const COLUMNS = `c.club_id, c.id, c.full_name, c.email, c.phone, c.gender, c.country, c.birth_date, c.notes, c.group_id, c.tags, c.verified, c.source,
 	c.created_at, c.updated_at, c.deleted_at, c.search_name, clients.search_text(:fullName) AS probe_name`;

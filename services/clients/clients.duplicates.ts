@@ -22,7 +22,7 @@ export type DuplicateReason = "SAME_PHONE" | "SAME_NAME_AND_BIRTH_DATE" | "SIMIL
 export const DUPLICATE_REASONS: readonly DuplicateReason[] = ["SAME_PHONE", "SAME_NAME_AND_BIRTH_DATE", "SIMILAR_NAME"];
 
 /** How many duplicates are answered (best first). */
-export const MAX_DUPLICATES = 20;
+const MAX_DUPLICATES = 20;
 
 export interface Duplicate {
 	row: q.ClientRow;

@@ -1,7 +1,7 @@
 /** The club-wide Idempotency-Key claims' statement (clubs.claims.ts). */
 import type { Knex } from "knex";
 
-export const CLAIMS_TABLE = "idempotency_claims";
+const CLAIMS_TABLE = "idempotency_claims";
 
 export interface Claim {
 	key: string;

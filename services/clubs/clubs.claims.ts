@@ -20,7 +20,7 @@ import { defineMixin, type AppService } from "../../lib/service";
 import type { DbMembers } from "../../mixins/db.mixin";
 import { claimKeys, withoutFlushWait, type Claim } from "./clubs.claims.queries";
 
-export const MAX_CLAIMS = 1000;
+const MAX_CLAIMS = 1000;
 
 /** What the claims add to the clubs service's `this`: their own pool, made on first use. */
 interface ClaimsState {

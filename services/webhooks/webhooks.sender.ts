@@ -9,7 +9,7 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { Target } from "./webhooks.ssrf";
 
-export const MAX_RESPONSE_BYTES = 4096;
+const MAX_RESPONSE_BYTES = 4096;
 
 export interface AttemptResult {
 	ok: boolean;

@@ -11,7 +11,7 @@
  */
 import crypto from "node:crypto";
 
-export const SECRET_PREFIX = "whsec_";
+const SECRET_PREFIX = "whsec_";
 
 export function newSecret(): string {
 	return SECRET_PREFIX + crypto.randomBytes(32).toString("base64");

@@ -129,7 +129,7 @@ export function forbiddenAddress(ip: string): string | null {
 const MAX_URL = 2048;
 
 /** The URL's syntax and scheme; throws 422 VALIDATION_ERROR-like URL_NOT_ALLOWED. */
-export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
+function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
 	let url: URL;
 	try {
 		url = new URL(raw);
@@ -146,7 +146,7 @@ export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
 	return url;
 }
 
-export class UnresolvedHostError extends UrlNotAllowedError {
+class UnresolvedHostError extends UrlNotAllowedError {
 	readonly unresolved = true;
 }
 
@@ -154,7 +154,7 @@ export class UnresolvedHostError extends UrlNotAllowedError {
  * Resolves the URL's host and checks every address it has (one bad address refuses the
  * URL: a resolver may hand out any of them). Answers the address to connect to.
  */
-export async function resolveTarget(url: URL, policy: UrlPolicy, lookup: Lookup = systemLookup): Promise<Target> {
+async function resolveTarget(url: URL, policy: UrlPolicy, lookup: Lookup = systemLookup): Promise<Target> {
 	const host = url.hostname.replace(/^\[|\]$/g, "");
 	let addresses: Array<{ address: string; family: number }>;
 	if (net.isIP(host)) addresses = [{ address: host, family: net.isIP(host) }];

@@ -63,7 +63,7 @@ forEachTopology("Acceptance: webhooks", env => {
 		const ep = (await http.post("/webhooks", { url: rx.url("/acc-clients"), events: ["clients.created"] }, { key: club.admin })).body;
 		const groupsOnly = (await http.post("/webhooks", { url: rx.url("/acc-groups"), events: ["groups.deleted"] }, { key: club.admin })).body;
 		const client = await createClient(http, club);
-		const [req] = await until(() => rx.received.filter(r => r.path === "/acc-clients"), l => l.length === 1, "clients.created", 15_000);
+		const [req] = await until(() => rx.received.filter(r => r.path === "/acc-clients"), l => l.length === 1, "clients.created", 60_000); // an import spec before may leave a long outbox backlog
 		const payload: any = new Webhook(ep.secret).verify(req.body, req.headers);
 		assert.equal(payload.type, "clients.created");
 		assert.deepEqual(payload.data, (await http.get(`/clients/${client.id}`, { key: club.staff })).body);
