@@ -58,7 +58,8 @@ forEachTopology("Acceptance: webhooks", env => {
 		assert.equal(log.nextCursor, null);
 	});
 
-	it("when a client is created, then the endpoints taking clients.created get it signed, with the client as the API shows it", async () => {
+	it("when a client is created, then the endpoints taking clients.created get it signed, with the client as the API shows it", async function () {
+		this.timeout(90_000);
 		const { http } = env();
 		const ep = (await http.post("/webhooks", { url: rx.url("/acc-clients"), events: ["clients.created"] }, { key: club.admin })).body;
 		const groupsOnly = (await http.post("/webhooks", { url: rx.url("/acc-groups"), events: ["groups.deleted"] }, { key: club.admin })).body;
