@@ -1,6 +1,7 @@
 /** Pure queries of clients.importBatch (services/clients/clients.import-batch.ts): the chunk ledger and the multi-row writes. */
 import type { Knex } from "knex";
 import { NOW } from "../../lib/sql";
+import type { NewClientRow } from "./clients.queries";
 
 type Db = Knex | Knex.Transaction;
 
@@ -32,20 +33,8 @@ export async function storeBatchOutcome(trx: Knex.Transaction, k: BatchKey, outc
 	await trx("import_batches").where(batchWhere(k)).update({ outcome: JSON.stringify(outcome) });
 }
 
-/** The columns of an imported client. */
-export interface ImportRow {
-	id: string;
-	full_name: string;
-	email?: string;
-	phone: string;
-	gender: string;
-	country: string;
-	birth_date: string | null;
-	notes: string | null;
-	group_id: string;
-	tags: string[];
-	verified: boolean;
-}
+/** The columns of an imported client: a new client's row without what the statement sets (club, source). */
+export type ImportRow = Omit<NewClientRow, "club_id" | "source" | "email"> & { email?: string };
 
 /** New clients in one statement (source import); an e-mail a live client took meanwhile is left out. The rows written. */
 export async function insertImportRows(trx: Db, clubId: string, rows: ImportRow[]): Promise<Array<{ id: string; email: string }>> {
